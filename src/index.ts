@@ -1,0 +1,2 @@
+// The library behind the `dl` command: everything the CLI does is callable from here.
+export { VERSION } from "./version.js";
