@@ -1,0 +1,12 @@
+import { Registry, type AnyComponentDef } from "../registry.js";
+import { TRAINING_COMPONENTS } from "./training.js";
+
+/**
+ * The one static list of YAML components. Each area keeps its definitions in its own file and
+ * exports an array; add the array here (one import and one spread line per area).
+ */
+const ALL: readonly AnyComponentDef[] = [
+  ...TRAINING_COMPONENTS,
+];
+
+export const REGISTRY = new Registry(ALL);
