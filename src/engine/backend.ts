@@ -1,0 +1,76 @@
+import type { Shape } from "./shape.js";
+
+/**
+ * Everything a tensor op needs from the place its data lives. Storage is opaque to the engine
+ * (a typed array on the CPU, a GPU buffer elsewhere); shapes are validated by the caller before a
+ * backend method runs, so kernels never check shapes themselves. Every method returns fresh
+ * storage unless its name ends in `InPlace`.
+ */
+export type Storage = unknown;
+
+export type UnaryOp =
+  | "neg" | "exp" | "log" | "log1p" | "sqrt" | "square" | "abs" | "tanh" | "sigmoid" | "softplus" | "relu"
+  | "sign" | "step";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
+export type CompareOp = "gt" | "ge" | "lt" | "le" | "eq" | "ne";
+export type ReduceOp = "sum" | "max" | "min";
+
+export interface Conv2dGeometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  oh: number;
+  ow: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** True when `readSync` works (CPU backends). */
+  readonly syncRead: boolean;
+
+  fromArray(data: ArrayLike<number>): Storage;
+  full(n: number, value: number): Storage;
+  readSync(s: Storage, n: number): Float32Array | Float64Array;
+  read(s: Storage, n: number): Promise<Float32Array | Float64Array>;
+  copy(s: Storage, n: number): Storage;
+
+  unary(op: UnaryOp, x: Storage, n: number): Storage;
+  binary(op: BinaryOp | CompareOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
+  where(cond: Storage, cShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage;
+  /** Reduces `axes` (sorted) of x; the result has the reduced dims removed (its size is the product of the kept dims). */
+  reduce(op: ReduceOp, x: Storage, shape: Shape, axes: readonly number[]): Storage;
+  /** Index of the max along `axis` (first on ties), as float values. */
+  argmax(x: Storage, shape: Shape, axis: number): Storage;
+  /** Batched GEMM: for each of `batch`, C = op(A) op(B); strides between batch items (0 = shared). */
+  matmul(a: Storage, b: Storage, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
+    aBatchStride: number, bBatchStride: number): Storage;
+  permute(x: Storage, shape: Shape, perm: readonly number[]): Storage;
+  /** Sub-block [starts, starts + outShape) of x. */
+  slice(x: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage;
+  /** The adjoint of slice: x placed at `starts` inside zeros of `outShape`. */
+  pad(x: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage;
+  /** Rows `indices` along `axis`. */
+  gather(x: Storage, shape: Shape, axis: number, indices: Int32Array): Storage;
+  /** The adjoint of gather: g (shaped like the gather output) added into zeros of `outShape`. */
+  scatterAdd(g: Storage, gShape: Shape, axis: number, indices: Int32Array, outShape: Shape): Storage;
+  oneHot(indices: Int32Array, depth: number): Storage;
+  im2col(x: Storage, g: Conv2dGeometry): Storage;
+  col2im(cols: Storage, g: Conv2dGeometry): Storage;
+  /** Max pooling; also returns, per output, the flat input index that won (for the backward pass). */
+  maxPool2d(x: Storage, g: Conv2dGeometry): { out: Storage; argmax: Int32Array };
+  maxPool2dBackward(gy: Storage, argmax: Int32Array, inputSize: number): Storage;
+  avgPool2d(x: Storage, g: Conv2dGeometry): Storage;
+  avgPool2dBackward(gy: Storage, g: Conv2dGeometry): Storage;
+
+  /** y += alpha * x (optimizer updates; no autodiff). */
+  axpyInPlace(y: Storage, x: Storage, alpha: number, n: number): void;
+  /** y = x (same size). */
+  assignInPlace(y: Storage, x: Storage, n: number): void;
+}

@@ -1,0 +1,590 @@
+import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, Storage, UnaryOp } from "../backend.js";
+import { broadcastStrides, shapeEq, sizeOf, stridesOf, type Shape } from "../shape.js";
+import { referenceGemm } from "./reference-gemm.js";
+
+type Arr = Float32Array | Float64Array;
+type ArrCtor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** A row-major GEMM over whole arrays with offsets; fast CPU kernels plug in here. */
+export type GemmFn = (
+  transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: Arr, aOff: number, b: Arr, bOff: number, c: Arr, cOff: number,
+) => void;
+
+const UNARY: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  sqrt: Math.sqrt,
+  square: (x) => x * x,
+  abs: Math.abs,
+  tanh: Math.tanh,
+  // Both branches keep exp's argument <= 0 so neither overflows.
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  softplus: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
+  relu: (x) => (x > 0 ? x : 0),
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  step: (x) => (x > 0 ? 1 : 0),
+};
+
+const BINARY: Record<BinaryOp | CompareOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  // NaN in either operand propagates, as numpy's maximum/minimum do.
+  maximum: (a, b) => (a !== a || a >= b ? a : b),
+  minimum: (a, b) => (a !== a || a <= b ? a : b),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+};
+
+/**
+ * Calls `body(outIndex, aIndex, bIndex)` for every element of `outShape`, reading a and b through
+ * broadcast strides. The innermost dimension is a plain loop so the common cases stay cheap.
+ */
+function forEachBroadcast(
+  outShape: Shape, aStr: number[], bStr: number[],
+  inner: (o: number, ai: number, bi: number, len: number, as: number, bs: number) => void,
+): void {
+  const rank = outShape.length;
+  if (rank === 0) {
+    inner(0, 0, 0, 1, 0, 0);
+    return;
+  }
+  const last = outShape[rank - 1];
+  const outer = sizeOf(outShape) / (last || 1);
+  if (last === 0) return;
+  const idx = new Array<number>(rank - 1).fill(0);
+  let ai = 0;
+  let bi = 0;
+  for (let o = 0; o < outer; o++) {
+    inner(o * last, ai, bi, last, aStr[rank - 1], bStr[rank - 1]);
+    // advance the multi-index over the outer dims
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      ai += aStr[d];
+      bi += bStr[d];
+      if (idx[d] < outShape[d]) break;
+      ai -= aStr[d] * outShape[d];
+      bi -= bStr[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * The reference backend: straightforward TypeScript over typed arrays. With Float64Array storage it
+ * is the float64 engine the gradient checker runs on; with Float32Array it is the CPU backend,
+ * whose GEMM can be swapped for a fast kernel.
+ */
+export class ReferenceBackend implements Backend {
+  readonly syncRead = true;
+  private gemm: GemmFn;
+
+  constructor(readonly name: string, private readonly F: ArrCtor) {
+    this.gemm = (tA, tB, m, n, k, a, aOff, b, bOff, c, cOff) => referenceGemm(tA, tB, m, n, k, a, aOff, b, bOff, c, cOff, false);
+  }
+
+  /** Replaces the GEMM (used by the fast-kernel CPU backend). */
+  setGemm(fn: GemmFn): void {
+    this.gemm = fn;
+  }
+
+  private alloc(n: number): Arr {
+    return new this.F(n);
+  }
+
+  fromArray(data: ArrayLike<number>): Storage {
+    return this.F.from(data as ArrayLike<number>);
+  }
+  full(n: number, value: number): Storage {
+    const a = this.alloc(n);
+    if (value !== 0) a.fill(value);
+    return a;
+  }
+  readSync(s: Storage): Arr {
+    return s as Arr;
+  }
+  read(s: Storage): Promise<Arr> {
+    return Promise.resolve(s as Arr);
+  }
+  copy(s: Storage): Storage {
+    return (s as Arr).slice();
+  }
+
+  unary(op: UnaryOp, xs: Storage, n: number): Storage {
+    const x = xs as Arr;
+    const out = this.alloc(n);
+    switch (op) {
+      // The hot activations get their own loops; the rest go through the function table.
+      case "neg":
+        for (let i = 0; i < n; i++) out[i] = -x[i];
+        break;
+      case "square":
+        for (let i = 0; i < n; i++) out[i] = x[i] * x[i];
+        break;
+      case "relu":
+        for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+        break;
+      case "sigmoid":
+        for (let i = 0; i < n; i++) {
+          const v = x[i];
+          if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+          else {
+            const e = Math.exp(v);
+            out[i] = e / (1 + e);
+          }
+        }
+        break;
+      case "exp":
+        for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+        break;
+      default: {
+        const f = UNARY[op];
+        for (let i = 0; i < n; i++) out[i] = f(x[i]);
+      }
+    }
+    return out;
+  }
+
+  binary(op: BinaryOp | CompareOp, as: Storage, aShape: Shape, bs: Storage, bShape: Shape, outShape: Shape): Storage {
+    const a = as as Arr;
+    const b = bs as Arr;
+    const n = sizeOf(outShape);
+    const out = this.alloc(n);
+    const an = a.length;
+    const bn = b.length;
+    // Fast paths: same shape, scalar on either side, a row vector broadcast over rows.
+    if (an === n && bn === n && shapeEq(aShape, bShape)) {
+      switch (op) {
+        case "add":
+          for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+          return out;
+        case "sub":
+          for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+          return out;
+        case "mul":
+          for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+          return out;
+        default: {
+          const f = BINARY[op];
+          for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+          return out;
+        }
+      }
+    }
+    if (bn === 1 && an === n) {
+      const bv = b[0];
+      switch (op) {
+        case "add":
+          for (let i = 0; i < n; i++) out[i] = a[i] + bv;
+          return out;
+        case "mul":
+          for (let i = 0; i < n; i++) out[i] = a[i] * bv;
+          return out;
+        case "sub":
+          for (let i = 0; i < n; i++) out[i] = a[i] - bv;
+          return out;
+        default: {
+          const f = BINARY[op];
+          for (let i = 0; i < n; i++) out[i] = f(a[i], bv);
+          return out;
+        }
+      }
+    }
+    if (an === 1 && bn === n) {
+      const av = a[0];
+      const f = BINARY[op];
+      for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
+      return out;
+    }
+    const last = outShape[outShape.length - 1];
+    if (an === n && bn === last && bShape[bShape.length - 1] === last) {
+      // a [.., D] op b [D] (bias add and friends)
+      const rows = n / last;
+      if (op === "add") {
+        for (let r = 0; r < rows; r++) {
+          const o = r * last;
+          for (let j = 0; j < last; j++) out[o + j] = a[o + j] + b[j];
+        }
+      } else {
+        const f = BINARY[op];
+        for (let r = 0; r < rows; r++) {
+          const o = r * last;
+          for (let j = 0; j < last; j++) out[o + j] = f(a[o + j], b[j]);
+        }
+      }
+      return out;
+    }
+    const f = BINARY[op];
+    forEachBroadcast(outShape, broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), (o, ai, bi, len, sa, sb) => {
+      for (let j = 0; j < len; j++) out[o + j] = f(a[ai + j * sa], b[bi + j * sb]);
+    });
+    return out;
+  }
+
+  where(cs: Storage, cShape: Shape, as: Storage, aShape: Shape, bs: Storage, bShape: Shape, outShape: Shape): Storage {
+    const c = cs as Arr;
+    const a = as as Arr;
+    const b = bs as Arr;
+    const n = sizeOf(outShape);
+    const out = this.alloc(n);
+    if (c.length === n && a.length === n && b.length === n) {
+      for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? a[i] : b[i];
+      return out;
+    }
+    const cStr = broadcastStrides(cShape, outShape);
+    const aStr = broadcastStrides(aShape, outShape);
+    const bStr = broadcastStrides(bShape, outShape);
+    const oStr = stridesOf(outShape);
+    for (let i = 0; i < n; i++) {
+      let rem = i;
+      let ci = 0;
+      let ai = 0;
+      let bi = 0;
+      for (let d = 0; d < outShape.length; d++) {
+        const q = Math.floor(rem / oStr[d]);
+        rem -= q * oStr[d];
+        ci += q * cStr[d];
+        ai += q * aStr[d];
+        bi += q * bStr[d];
+      }
+      out[i] = c[ci] !== 0 ? a[ai] : b[bi];
+    }
+    return out;
+  }
+
+  reduce(op: ReduceOp, xs: Storage, shape: Shape, axes: readonly number[]): Storage {
+    const x = xs as Arr;
+    const n = x.length;
+    const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    const outN = sizeOf(keptShape);
+    const out = this.alloc(outN);
+    const init = op === "sum" ? 0 : op === "max" ? -Infinity : Infinity;
+    if (init !== 0) out.fill(init);
+    if (outN === 1) {
+      let acc = init;
+      if (op === "sum") for (let i = 0; i < n; i++) acc += x[i];
+      else if (op === "max") for (let i = 0; i < n; i++) acc = x[i] > acc || x[i] !== x[i] ? x[i] : acc;
+      else for (let i = 0; i < n; i++) acc = x[i] < acc || x[i] !== x[i] ? x[i] : acc;
+      out[0] = acc;
+      return out;
+    }
+    // Split into outer (kept) x reduced x inner (kept) when the reduced axes are contiguous — the usual case.
+    const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+    if (contiguous) {
+      let outer = 1;
+      let red = 1;
+      let inner = 1;
+      for (let i = 0; i < shape.length; i++) {
+        if (i < axes[0]) outer *= shape[i];
+        else if (i <= axes[axes.length - 1]) red *= shape[i];
+        else inner *= shape[i];
+      }
+      for (let o = 0; o < outer; o++) {
+        const ob = o * inner;
+        for (let r = 0; r < red; r++) {
+          const xb = (o * red + r) * inner;
+          if (op === "sum") for (let j = 0; j < inner; j++) out[ob + j] += x[xb + j];
+          else if (op === "max") for (let j = 0; j < inner; j++) { const v = x[xb + j]; if (v > out[ob + j] || v !== v) out[ob + j] = v; }
+          else for (let j = 0; j < inner; j++) { const v = x[xb + j]; if (v < out[ob + j] || v !== v) out[ob + j] = v; }
+        }
+      }
+      return out;
+    }
+    const outStr = broadcastStrides(keptShape, shape);
+    forEachBroadcast(shape, stridesOf(shape), outStr, (xi, _unused, oi, len, _sx, so) => {
+      for (let j = 0; j < len; j++) {
+        const v = x[xi + j];
+        const k = oi + j * so;
+        if (op === "sum") out[k] += v;
+        else if (op === "max") { if (v > out[k] || v !== v) out[k] = v; }
+        else if (v < out[k] || v !== v) out[k] = v;
+      }
+    });
+    return out;
+  }
+
+  argmax(xs: Storage, shape: Shape, axis: number): Storage {
+    const x = xs as Arr;
+    let outer = 1;
+    let inner = 1;
+    for (let i = 0; i < axis; i++) outer *= shape[i];
+    for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+    const len = shape[axis];
+    const out = this.alloc(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        let best = -Infinity;
+        let bi = 0;
+        for (let r = 0; r < len; r++) {
+          const v = x[(o * len + r) * inner + j];
+          if (v > best) {
+            best = v;
+            bi = r;
+          }
+        }
+        out[o * inner + j] = bi;
+      }
+    }
+    return out;
+  }
+
+  matmul(as: Storage, bs: Storage, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
+    aBatchStride: number, bBatchStride: number): Storage {
+    const a = as as Arr;
+    const b = bs as Arr;
+    const out = this.alloc(batch * m * n);
+    for (let t = 0; t < batch; t++) this.gemm(transA, transB, m, n, k, a, t * aBatchStride, b, t * bBatchStride, out, t * m * n);
+    return out;
+  }
+
+  permute(xs: Storage, shape: Shape, perm: readonly number[]): Storage {
+    const x = xs as Arr;
+    const n = x.length;
+    const out = this.alloc(n);
+    const inStr = stridesOf(shape);
+    const outShape = perm.map((p) => shape[p]);
+    if (shape.length === 2) {
+      // 2-D transpose, blocked for cache.
+      const R = shape[0];
+      const C = shape[1];
+      const B = 32;
+      for (let i0 = 0; i0 < R; i0 += B)
+        for (let j0 = 0; j0 < C; j0 += B)
+          for (let i = i0; i < Math.min(i0 + B, R); i++)
+            for (let j = j0; j < Math.min(j0 + B, C); j++) out[j * R + i] = x[i * C + j];
+      return out;
+    }
+    const srcStr = perm.map((p) => inStr[p]);
+    forEachBroadcast(outShape, srcStr, srcStr, (o, xi, _b, len, sx) => {
+      for (let j = 0; j < len; j++) out[o + j] = x[xi + j * sx];
+    });
+    return out;
+  }
+
+  slice(xs: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage {
+    const x = xs as Arr;
+    const out = this.alloc(sizeOf(outShape));
+    const inStr = stridesOf(shape);
+    let base = 0;
+    for (let d = 0; d < shape.length; d++) base += starts[d] * inStr[d];
+    forEachBroadcast(outShape, inStr, inStr, (o, xi, _b, len) => {
+      for (let j = 0; j < len; j++) out[o + j] = x[base + xi + j];
+    });
+    return out;
+  }
+
+  pad(xs: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage {
+    const x = xs as Arr;
+    const out = this.alloc(sizeOf(outShape));
+    const outStr = stridesOf(outShape);
+    let base = 0;
+    for (let d = 0; d < outShape.length; d++) base += starts[d] * outStr[d];
+    const inStr = stridesOf(shape);
+    forEachBroadcast(shape, inStr, outStr, (xi, _a, oi, len) => {
+      for (let j = 0; j < len; j++) out[base + oi + j] = x[xi + j];
+    });
+    return out;
+  }
+
+  gather(xs: Storage, shape: Shape, axis: number, indices: Int32Array): Storage {
+    const x = xs as Arr;
+    let outer = 1;
+    let inner = 1;
+    for (let i = 0; i < axis; i++) outer *= shape[i];
+    for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+    const len = shape[axis];
+    const m = indices.length;
+    const out = this.alloc(outer * m * inner);
+    for (let o = 0; o < outer; o++)
+      for (let r = 0; r < m; r++) {
+        const src = (o * len + indices[r]) * inner;
+        const dst = (o * m + r) * inner;
+        for (let j = 0; j < inner; j++) out[dst + j] = x[src + j];
+      }
+    return out;
+  }
+
+  scatterAdd(gs: Storage, _gShape: Shape, axis: number, indices: Int32Array, outShape: Shape): Storage {
+    const g = gs as Arr;
+    let outer = 1;
+    let inner = 1;
+    for (let i = 0; i < axis; i++) outer *= outShape[i];
+    for (let i = axis + 1; i < outShape.length; i++) inner *= outShape[i];
+    const len = outShape[axis];
+    const m = indices.length;
+    const out = this.alloc(sizeOf(outShape));
+    for (let o = 0; o < outer; o++)
+      for (let r = 0; r < m; r++) {
+        const dst = (o * len + indices[r]) * inner;
+        const src = (o * m + r) * inner;
+        for (let j = 0; j < inner; j++) out[dst + j] += g[src + j];
+      }
+    return out;
+  }
+
+  oneHot(indices: Int32Array, depth: number): Storage {
+    const out = this.alloc(indices.length * depth);
+    for (let i = 0; i < indices.length; i++) out[i * depth + indices[i]] = 1;
+    return out;
+  }
+
+  im2col(xs: Storage, g: Conv2dGeometry): Storage {
+    const x = xs as Arr;
+    const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+    const cols = N * oh * ow;
+    const out = this.alloc(C * kh * kw * cols);
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) {
+          const row = ((c * kh + i) * kw + j) * cols;
+          for (let b = 0; b < N; b++) {
+            const xb = (b * C + c) * H * W;
+            for (let y = 0; y < oh; y++) {
+              const iy = y * sh - ph + i;
+              const o = row + (b * oh + y) * ow;
+              if (iy < 0 || iy >= H) continue; // stays zero
+              for (let xx = 0; xx < ow; xx++) {
+                const ix = xx * sw - pw + j;
+                if (ix >= 0 && ix < W) out[o + xx] = x[xb + iy * W + ix];
+              }
+            }
+          }
+        }
+    return out;
+  }
+
+  col2im(colsS: Storage, g: Conv2dGeometry): Storage {
+    const colsArr = colsS as Arr;
+    const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+    const cols = N * oh * ow;
+    const dx = this.alloc(N * C * H * W);
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) {
+          const row = ((c * kh + i) * kw + j) * cols;
+          for (let b = 0; b < N; b++) {
+            const xb = (b * C + c) * H * W;
+            for (let y = 0; y < oh; y++) {
+              const iy = y * sh - ph + i;
+              if (iy < 0 || iy >= H) continue;
+              const o = row + (b * oh + y) * ow;
+              for (let xx = 0; xx < ow; xx++) {
+                const ix = xx * sw - pw + j;
+                if (ix >= 0 && ix < W) dx[xb + iy * W + ix] += colsArr[o + xx];
+              }
+            }
+          }
+        }
+    return dx;
+  }
+
+  maxPool2d(xs: Storage, g: Conv2dGeometry): { out: Storage; argmax: Int32Array } {
+    const x = xs as Arr;
+    const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+    const out = this.alloc(N * C * oh * ow);
+    const arg = new Int32Array(N * C * oh * ow);
+    for (let p = 0; p < N * C; p++) {
+      const xb = p * H * W;
+      for (let y = 0; y < oh; y++)
+        for (let xx = 0; xx < ow; xx++) {
+          let best = -Infinity;
+          let bi = -1;
+          for (let i = 0; i < kh; i++) {
+            const iy = y * sh - ph + i;
+            if (iy < 0 || iy >= H) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = xx * sw - pw + j;
+              if (ix < 0 || ix >= W) continue;
+              const v = x[xb + iy * W + ix];
+              if (v > best || bi < 0) {
+                best = v;
+                bi = xb + iy * W + ix;
+              }
+            }
+          }
+          const o = (p * oh + y) * ow + xx;
+          out[o] = best;
+          arg[o] = bi;
+        }
+    }
+    return { out, argmax: arg };
+  }
+
+  maxPool2dBackward(gys: Storage, argmax: Int32Array, inputSize: number): Storage {
+    const gy = gys as Arr;
+    const dx = this.alloc(inputSize);
+    for (let o = 0; o < argmax.length; o++) if (argmax[o] >= 0) dx[argmax[o]] += gy[o];
+    return dx;
+  }
+
+  avgPool2d(xs: Storage, g: Conv2dGeometry): Storage {
+    const x = xs as Arr;
+    const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+    const out = this.alloc(N * C * oh * ow);
+    const area = kh * kw; // padding counts as zeros, as pylearn2/theano's average pooling with padding did
+    for (let p = 0; p < N * C; p++) {
+      const xb = p * H * W;
+      for (let y = 0; y < oh; y++)
+        for (let xx = 0; xx < ow; xx++) {
+          let s = 0;
+          for (let i = 0; i < kh; i++) {
+            const iy = y * sh - ph + i;
+            if (iy < 0 || iy >= H) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = xx * sw - pw + j;
+              if (ix >= 0 && ix < W) s += x[xb + iy * W + ix];
+            }
+          }
+          out[(p * oh + y) * ow + xx] = s / area;
+        }
+    }
+    return out;
+  }
+
+  avgPool2dBackward(gys: Storage, g: Conv2dGeometry): Storage {
+    const gy = gys as Arr;
+    const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+    const dx = this.alloc(N * C * H * W);
+    const area = kh * kw;
+    for (let p = 0; p < N * C; p++) {
+      const xb = p * H * W;
+      for (let y = 0; y < oh; y++)
+        for (let xx = 0; xx < ow; xx++) {
+          const v = gy[(p * oh + y) * ow + xx] / area;
+          for (let i = 0; i < kh; i++) {
+            const iy = y * sh - ph + i;
+            if (iy < 0 || iy >= H) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = xx * sw - pw + j;
+              if (ix >= 0 && ix < W) dx[xb + iy * W + ix] += v;
+            }
+          }
+        }
+    }
+    return dx;
+  }
+
+  axpyInPlace(ys: Storage, xs: Storage, alpha: number, n: number): void {
+    const y = ys as Arr;
+    const x = xs as Arr;
+    for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+  }
+
+  assignInPlace(ys: Storage, xs: Storage, n: number): void {
+    (ys as Arr).set((xs as Arr).subarray(0, n));
+  }
+}
+
+/** The float32 CPU backend every tensor uses by default. */
+export const cpuBackend = new ReferenceBackend("cpu", Float32Array);
+/** A float64 twin used by the gradient checker and float64 references in tests. */
+export const float64Backend = new ReferenceBackend("cpu-float64", Float64Array);

@@ -1,0 +1,27 @@
+import type { Backend } from "./backend.js";
+import { cpuBackend } from "./backends/reference.js";
+
+/** Engine-wide switches: whether ops record the graph, and which backend new tensors live on. */
+export const engineState = {
+  gradEnabled: true,
+  backend: cpuBackend as Backend,
+};
+
+/** Runs `fn` without recording the graph (optimizer updates, monitoring, inference). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = engineState.gradEnabled;
+  engineState.gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    engineState.gradEnabled = prev;
+  }
+}
+
+export function setDefaultBackend(b: Backend): void {
+  engineState.backend = b;
+}
+
+export function defaultBackend(): Backend {
+  return engineState.backend;
+}
