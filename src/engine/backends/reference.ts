@@ -3,6 +3,8 @@ import { broadcastStrides, shapeEq, sizeOf, stridesOf, type Shape } from "../sha
 import { referenceGemm } from "./reference-gemm.js";
 
 type Arr = Float32Array | Float64Array;
+const SLAB_BYTES = 256 * 1024;
+const SLAB_MAX_ITEM = 16 * 1024;
 type ArrCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 /** A row-major GEMM over whole arrays with offsets; fast CPU kernels plug in here. */
@@ -44,6 +46,40 @@ const BINARY: Record<BinaryOp | CompareOp, (a: number, b: number) => number> = {
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
 };
+
+function addSame(a: Arr, b: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = a[i] + b[i];
+}
+function subSame(a: Arr, b: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = a[i] - b[i];
+}
+function mulSame(a: Arr, b: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = a[i] * b[i];
+}
+function mapSame(f: (x: number, y: number) => number, a: Arr, b: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+}
+function addScalar(a: Arr, v: number, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = a[i] + v;
+}
+function mulScalar(a: Arr, v: number, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = a[i] * v;
+}
+function mapScalarRight(f: (x: number, y: number) => number, a: Arr, v: number, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = f(a[i], v);
+}
+function addRow(a: Arr, b: Arr, o: Arr, rows: number, d: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * d;
+    for (let j = 0; j < d; j++) o[base + j] = a[base + j] + b[j];
+  }
+}
+function mapRow(f: (x: number, y: number) => number, a: Arr, b: Arr, o: Arr, rows: number, d: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * d;
+    for (let j = 0; j < d; j++) o[base + j] = f(a[base + j], b[j]);
+  }
+}
 
 /**
  * Calls `body(outIndex, aIndex, bIndex)` for every element of `outShape`, reading a and b through
@@ -97,12 +133,32 @@ export class ReferenceBackend implements Backend {
     this.gemm = fn;
   }
 
+  private slab: ArrayBuffer = new ArrayBuffer(0);
+  private slabOffset = 0;
+
+  /**
+   * Fresh zeroed storage. Small arrays are carved from 256 KiB slabs: V8 pays a malloc and external-
+   * memory bookkeeping for every typed-array backing store (~3 µs), which would dominate the tiny
+   * ops of batch-5 training; a view on an existing buffer costs ~0.5 µs. Slab memory is never
+   * reused while the slab lives, so views start zeroed; a slab is freed when its last view dies.
+   */
   private alloc(n: number): Arr {
-    return new this.F(n);
+    const bytes = n * this.F.BYTES_PER_ELEMENT;
+    if (bytes > SLAB_MAX_ITEM) return new this.F(n);
+    const aligned = (bytes + 15) & ~15;
+    if (this.slabOffset + aligned > this.slab.byteLength) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.slabOffset = 0;
+    }
+    const v = new this.F(this.slab, this.slabOffset, n);
+    this.slabOffset += aligned;
+    return v;
   }
 
   fromArray(data: ArrayLike<number>): Storage {
-    return this.F.from(data as ArrayLike<number>);
+    const out = this.alloc(data.length);
+    out.set(data as ArrayLike<number>);
+    return out;
   }
   full(n: number, value: number): Storage {
     const a = this.alloc(n);
@@ -116,7 +172,10 @@ export class ReferenceBackend implements Backend {
     return Promise.resolve(s as Arr);
   }
   copy(s: Storage): Storage {
-    return (s as Arr).slice();
+    const src = s as Arr;
+    const out = this.alloc(src.length);
+    out.set(src);
+    return out;
   }
 
   unary(op: UnaryOp, xs: Storage, n: number): Storage {
@@ -161,43 +220,20 @@ export class ReferenceBackend implements Backend {
     const out = this.alloc(n);
     const an = a.length;
     const bn = b.length;
-    // Fast paths: same shape, scalar on either side, a row vector broadcast over rows.
+    // Fast paths: same shape, scalar on either side, a row vector broadcast over rows. Each loop is
+    // a small top-level function so V8 optimises it on its own (one big switch of loops does not).
     if (an === n && bn === n && shapeEq(aShape, bShape)) {
-      switch (op) {
-        case "add":
-          for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
-          return out;
-        case "sub":
-          for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
-          return out;
-        case "mul":
-          for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
-          return out;
-        default: {
-          const f = BINARY[op];
-          for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
-          return out;
-        }
-      }
+      if (op === "add") addSame(a, b, out, n);
+      else if (op === "mul") mulSame(a, b, out, n);
+      else if (op === "sub") subSame(a, b, out, n);
+      else mapSame(BINARY[op], a, b, out, n);
+      return out;
     }
     if (bn === 1 && an === n) {
-      const bv = b[0];
-      switch (op) {
-        case "add":
-          for (let i = 0; i < n; i++) out[i] = a[i] + bv;
-          return out;
-        case "mul":
-          for (let i = 0; i < n; i++) out[i] = a[i] * bv;
-          return out;
-        case "sub":
-          for (let i = 0; i < n; i++) out[i] = a[i] - bv;
-          return out;
-        default: {
-          const f = BINARY[op];
-          for (let i = 0; i < n; i++) out[i] = f(a[i], bv);
-          return out;
-        }
-      }
+      if (op === "add") addScalar(a, b[0], out, n);
+      else if (op === "mul") mulScalar(a, b[0], out, n);
+      else mapScalarRight(BINARY[op], a, b[0], out, n);
+      return out;
     }
     if (an === 1 && bn === n) {
       const av = a[0];
@@ -208,19 +244,8 @@ export class ReferenceBackend implements Backend {
     const last = outShape[outShape.length - 1];
     if (an === n && bn === last && bShape[bShape.length - 1] === last) {
       // a [.., D] op b [D] (bias add and friends)
-      const rows = n / last;
-      if (op === "add") {
-        for (let r = 0; r < rows; r++) {
-          const o = r * last;
-          for (let j = 0; j < last; j++) out[o + j] = a[o + j] + b[j];
-        }
-      } else {
-        const f = BINARY[op];
-        for (let r = 0; r < rows; r++) {
-          const o = r * last;
-          for (let j = 0; j < last; j++) out[o + j] = f(a[o + j], b[j]);
-        }
-      }
+      if (op === "add") addRow(a, b, out, n / last, last);
+      else mapRow(BINARY[op], a, b, out, n / last, last);
       return out;
     }
     const f = BINARY[op];
