@@ -13,6 +13,17 @@ export interface DatasetView {
 /** Parameters a fitted preprocessor stored, by name (e.g. `zca_mean`, `zca_P`, `zca_inv_P`). */
 export type FittedParams = Record<string, { shape: number[]; data: Float32Array }>;
 
+/**
+ * One preprocessing step that made a dataset, as stored in its file: the step's class name, its
+ * settings (JSON), and the names of the `fitted` entries it owns, so the same fitted pipeline can
+ * be rebuilt and applied to new data (see `restorePipeline` in src/data/preprocessing).
+ */
+export interface PreprocessingRecord {
+  name: string;
+  settings: Record<string, unknown>;
+  fitted?: string[];
+}
+
 export interface DenseDesignMatrixInit {
   X: Float32Array;
   numExamples: number;
@@ -28,6 +39,8 @@ export interface DenseDesignMatrixInit {
   description?: string;
   fitted?: FittedParams;
   labelNames?: string[];
+  /** The preprocessing steps applied so far, oldest first. */
+  preprocessing?: PreprocessingRecord[];
 }
 
 export class DenseDesignMatrix {
@@ -42,6 +55,7 @@ export class DenseDesignMatrix {
   readonly description: string;
   readonly fitted: FittedParams;
   readonly labelNames?: string[];
+  readonly preprocessing: PreprocessingRecord[];
 
   constructor(init: DenseDesignMatrixInit) {
     if (init.X.length !== init.numExamples * init.dim) {
@@ -49,6 +63,11 @@ export class DenseDesignMatrix {
     }
     if (init.labels && init.labels.length !== init.numExamples) {
       throw new Error(`DenseDesignMatrix: ${init.labels.length} labels for ${init.numExamples} examples`);
+    }
+    if (init.targets && init.targets.length !== init.numExamples * (init.targetDim ?? 1)) {
+      throw new Error(
+        `DenseDesignMatrix: targets have ${init.targets.length} values, expected ${init.numExamples} x ${init.targetDim ?? 1}`,
+      );
     }
     if (init.view && init.view.rows * init.view.cols * init.view.channels !== init.dim) {
       throw new Error(
@@ -66,6 +85,7 @@ export class DenseDesignMatrix {
     this.description = init.description ?? "DenseDesignMatrix";
     this.fitted = init.fitted ?? {};
     this.labelNames = init.labelNames;
+    this.preprocessing = init.preprocessing ?? [];
   }
 
   /** Copies rows `idx` (in order) into `out` (idx.length x dim). */
