@@ -18,7 +18,7 @@ export function buildProgram(): Command {
   // Unknown commands: commander would print its own text and exit 1; we want a suggestion and exit 2.
   program.on("command:*", (operands: string[]) => {
     const name = operands[0];
-    const known = program.commands.map((c) => c.name());
+    const known = [...program.commands.map((c) => c.name()), "help"];
     throw new DlError(`unknown command '${name}'.${suggestionSuffix(name, known)} Run \`dl --help\` for the list.`, 2);
   });
   return program;
