@@ -105,6 +105,8 @@ export function defineComponent<S extends z.ZodType, T>(def: ComponentDef<S, T>)
  * building every node once (so anchors/aliases share one instance).
  */
 export class ComponentNode {
+  /** The YAML anchor it was written with (`&train`), kept for printing. */
+  anchor?: string;
   constructor(
     readonly def: AnyComponentDef,
     /** The keyword arguments after validation (defaults filled; nested components are ComponentNode etc.). */
@@ -115,6 +117,7 @@ export class ComponentNode {
 
 /** A `!pkl: "path"` reference: an existing dl file, checked to exist and to be a dl file at load time. */
 export class PklRef {
+  anchor?: string;
   constructor(
     /** Absolute path. */
     readonly path: string,

@@ -1,5 +1,7 @@
 import { Registry, type AnyComponentDef } from "../registry.js";
 import { TRAINING_COMPONENTS } from "./training.js";
+import { MODEL_COMPONENTS } from "./models.js";
+import { COST_COMPONENTS } from "./costs.js";
 
 /**
  * The one static list of YAML components. Each area keeps its definitions in its own file and
@@ -7,6 +9,9 @@ import { TRAINING_COMPONENTS } from "./training.js";
  */
 const ALL: readonly AnyComponentDef[] = [
   ...TRAINING_COMPONENTS,
+  ...MODEL_COMPONENTS,
+  ...COST_COMPONENTS,
 ];
 
 export const REGISTRY = new Registry(ALL);
+export { UNSUPPORTED_PYLEARN2 } from "./unsupported.js";

@@ -1,0 +1,156 @@
+import { z } from "zod";
+import { component, defineComponent, type AnyComponentDef } from "../registry.js";
+
+/**
+ * Costs (objectives). Keyword arguments follow pylearn2's costs/{ebm_estimation,autoencoder,cost}.py and
+ * costs/mlp/{__init__,dropout}.py. Hinge is dl's own (the SVM layer's cost). Build functions are
+ * attached by src/costs as it lands.
+ */
+
+const C = "pylearn2.costs";
+
+export const SMD = defineComponent({
+  name: "SMD",
+  aliases: [`${C}.ebm_estimation.SMD`],
+  kind: "cost",
+  description: "Denoising score matching: mean of (score(x~) - (x - x~)/stdev^2)^2 with x~ = corruptor(x).",
+  schema: z.object({ corruptor: component("corruptor").describe("noise process producing x~ (a GaussianCorruptor)") }).strict(),
+});
+
+export const CDk = defineComponent({
+  name: "CDk",
+  aliases: [`${C}.ebm_estimation.CDk`],
+  kind: "cost",
+  description: "Contrastive divergence with nsteps Gibbs steps starting at the data.",
+  schema: z
+    .object({
+      nsteps: z.number().int().positive().describe("Gibbs steps k"),
+      seed: z.number().int().default(42).describe("seed of the sampling noise"),
+    })
+    .strict(),
+});
+
+export const SML = defineComponent({
+  name: "SML",
+  aliases: [`${C}.ebm_estimation.SML`],
+  kind: "cost",
+  description: "Stochastic maximum likelihood (persistent CD): batch_size persistent chains, nsteps Gibbs steps per update.",
+  schema: z
+    .object({
+      batch_size: z.number().int().positive().describe("number of persistent chains"),
+      nsteps: z.number().int().positive().describe("Gibbs steps per update"),
+    })
+    .strict(),
+});
+
+export const MeanSquaredReconstructionError = defineComponent({
+  name: "MeanSquaredReconstructionError",
+  aliases: [`${C}.autoencoder.MeanSquaredReconstructionError`],
+  kind: "cost",
+  description: "Mean over the batch of the sum of squared reconstruction errors.",
+  schema: z.object({}).strict(),
+});
+
+export const MeanBinaryCrossEntropy = defineComponent({
+  name: "MeanBinaryCrossEntropy",
+  aliases: [`${C}.autoencoder.MeanBinaryCrossEntropy`],
+  kind: "cost",
+  description: "Mean over the batch of the summed binary cross-entropy of the reconstruction.",
+  schema: z.object({}).strict(),
+});
+
+export const Default = defineComponent({
+  name: "Default",
+  aliases: [`${C}.mlp.Default`],
+  kind: "cost",
+  description: "The MLP's own cost: its output layer's (e.g. Softmax: negative log-likelihood).",
+  schema: z.object({}).strict(),
+});
+
+export const Hinge = defineComponent({
+  name: "Hinge",
+  aliases: [],
+  kind: "cost",
+  description: "Multiclass one-vs-rest hinge loss for an SVM output layer: mean of max(0, margin - y s).",
+  schema: z.object({ margin: z.number().positive().default(1).describe("the margin") }).strict(),
+});
+
+/** A number per layer (list), per layer name (dict), or one for all. */
+const coeffs = z
+  .union([z.number().min(0), z.array(z.number().min(0)), z.record(z.string(), z.number().min(0))])
+  .describe("coefficient per layer: a list in layer order, {layer_name: coeff}, or one number");
+
+export const WeightDecay = defineComponent({
+  name: "WeightDecay",
+  aliases: [`${C}.mlp.WeightDecay`],
+  kind: "cost",
+  description: "L2 weight decay: sum over layers of coeff * sum of squared weights.",
+  schema: z.object({ coeffs }).strict(),
+});
+
+export const L1WeightDecay = defineComponent({
+  name: "L1WeightDecay",
+  aliases: [`${C}.mlp.L1WeightDecay`],
+  kind: "cost",
+  description: "L1 weight decay: sum over layers of coeff * sum of absolute weights.",
+  schema: z.object({ coeffs }).strict(),
+});
+
+export const Dropout = defineComponent({
+  name: "Dropout",
+  aliases: [`${C}.mlp.dropout.Dropout`],
+  kind: "cost",
+  description: "The MLP's cost with dropout on each layer's input (include probability, scale per layer).",
+  schema: z
+    .object({
+      default_input_include_prob: z.number().gt(0).max(1).default(0.5).describe("probability of keeping an input"),
+      input_include_probs: z.record(z.string(), z.number().gt(0).max(1)).nullable().default(null).describe("{layer_name: include prob}"),
+      default_input_scale: z.number().positive().default(2).describe("multiply kept inputs by this"),
+      input_scales: z.record(z.string(), z.number().positive()).nullable().default(null).describe("{layer_name: scale}"),
+      per_example: z.boolean().default(true).describe("a fresh mask for each example (false: one per batch)"),
+    })
+    .strict(),
+});
+
+export const SumOfCosts = defineComponent({
+  name: "SumOfCosts",
+  aliases: [`${C}.cost.SumOfCosts`],
+  kind: "cost",
+  description: "Weighted sum of costs: each item is a cost or [coefficient, cost].",
+  schema: z
+    .object({
+      costs: z
+        .array(z.union([component("cost"), z.tuple([z.number(), component("cost")])]))
+        .min(1)
+        .describe("the costs, each optionally as [coefficient, cost]"),
+    })
+    .strict(),
+});
+
+export const MethodCost = defineComponent({
+  name: "MethodCost",
+  aliases: [`${C}.cost.MethodCost`],
+  kind: "cost",
+  description: "Calls a model method by name as the cost (e.g. cost_from_X).",
+  schema: z
+    .object({
+      method: z.enum(["cost_from_X"]).describe("the model method to call"),
+      data_specs: z.null().default(null).describe("accepted for compatibility; must be null"),
+    })
+    .strict(),
+});
+
+export const COST_COMPONENTS: readonly AnyComponentDef[] = [
+  SMD,
+  CDk,
+  SML,
+  MeanSquaredReconstructionError,
+  MeanBinaryCrossEntropy,
+  Default,
+  Hinge,
+  WeightDecay,
+  L1WeightDecay,
+  Dropout,
+  SumOfCosts,
+  MethodCost,
+];
