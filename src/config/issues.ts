@@ -65,6 +65,14 @@ function report(def: AnyComponentDef, issue: Issue, root: unknown, prefix: Prope
   const path = [...prefix, ...issue.path];
   const rel = issue.path;
   const input = (issue as { input?: unknown }).input;
+  if (input === undefined && rel.length > 0 && issue.code !== "unrecognized_keys") {
+    // Nothing was given for a keyword without a default (zod's code depends on the field's type).
+    const s = schemaAt(root, rel);
+    const label = s === undefined ? "a value" : typeLabel(s);
+    const desc = s === undefined ? undefined : unwrap(s).description;
+    const key = String(path[path.length - 1]);
+    return { detail: `${def.name} needs \`${key}\` (${label}${desc ? `: ${desc}` : ""}) and it is not given`, path, missing: true };
+  }
   switch (issue.code) {
     case "unrecognized_keys": {
       const key = issue.keys[0];
@@ -77,16 +85,6 @@ function report(def: AnyComponentDef, issue: Issue, root: unknown, prefix: Prope
     }
     case "invalid_type": {
       const label = fieldLabel(root, rel, issue.expected);
-      if (input === undefined) {
-        const s = schemaAt(root, rel);
-        const desc = s === undefined ? undefined : unwrap(s).description;
-        const key = String(path[path.length - 1]);
-        return {
-          detail: `${def.name} needs \`${key}\` (${label}${desc ? `: ${desc}` : ""}) and it is not given`,
-          path,
-          missing: true,
-        };
-      }
       return { detail: `expected ${article(label)}, got ${describeValue(input)}`, path };
     }
     case "too_small":

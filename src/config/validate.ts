@@ -188,6 +188,6 @@ function nodeAt(args: MapNode, path: readonly PropertyKey[]): { node: CfgNode; k
       keyLoc = cur.loc;
     } else return undefined;
   }
-  const valueLoc = cur.loc.line === undefined ? keyLoc : cur.loc;
-  return { node: cur, keyLoc, valueLoc };
+  // A value given on the command line has no line: its location names the override instead.
+  return { node: cur, keyLoc, valueLoc: cur.loc };
 }
