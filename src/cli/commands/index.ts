@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { plotMonitorCommand } from "./plot-monitor.js";
 import { showWeightsCommand } from "./show-weights.js";
+import { componentsCommand } from "./components.js";
 
 /**
  * Every `dl` command, in the order `dl --help` lists them. A command is a function that adds
@@ -9,4 +10,5 @@ import { showWeightsCommand } from "./show-weights.js";
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   showWeightsCommand,
   plotMonitorCommand,
+  componentsCommand,
 ];
