@@ -28,9 +28,10 @@ describe("ticks", () => {
     expect(labels(linearTicks(0, 0.00045, 5))).toEqual(["0", "1e-4", "2e-4", "3e-4", "4e-4"]);
   });
 
-  it("log ticks at powers of ten, with 2 and 5 when the axis spans under two decades", () => {
+  it("log ticks at powers of ten, with 2 and 5 when the axis is short enough for them", () => {
     expect(labels(logTicks(0.0008, 120, 8))).toEqual(["0.001", "0.01", "0.1", "1", "10", "100"]);
     expect(labels(logTicks(0.15, 6, 8))).toEqual(["0.2", "0.5", "1", "2", "5"]);
+    expect(labels(logTicks(0.022, 3.1, 6))).toEqual(["0.05", "0.1", "0.2", "0.5", "1", "2"]);
     expect(labels(logTicks(1e-9, 1e3, 4))).toEqual(["1e-9", "1e-6", "0.001", "1", "1000"]);
   });
 

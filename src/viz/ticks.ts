@@ -1,7 +1,7 @@
 /**
  * Axis ticks at round values: steps of 1, 2 or 5 times a power of ten, so labels read 0, 0.2, 0.4
  * or 0, 500k, 1M, never 0.1739. Log axes tick at powers of ten (and at 2 and 5 times them when
- * the axis spans less than two decades).
+ * the axis is short enough for three ticks a decade).
  */
 export interface Tick {
   value: number;
@@ -55,7 +55,8 @@ export function logTicks(lo: number, hi: number, target: number): Tick[] {
   const a = Math.floor(Math.log10(lo));
   const b = Math.ceil(Math.log10(hi));
   const decades = Math.log10(hi) - Math.log10(lo);
-  const mults = decades < 2 ? [1, 2, 5] : [1];
+  // Intermediate 2x and 5x ticks while there is room for three per decade.
+  const mults = decades * 3 <= target * 1.5 ? [1, 2, 5] : [1];
   let every = 1;
   while ((b - a) / every > target) every++; // many decades: label every 2nd, 3rd... power
   const out: Tick[] = [];
