@@ -2,3 +2,8 @@
 export { VERSION } from "./version.js";
 export { loadExperiment, loadConfig, loadConfigText, parseOverride, printConfig, renderYamlReference, REGISTRY, defineComponent, component } from "./config/index.js";
 export type { Experiment, TrainExperiment, LoadOptions, ComponentDef, ComponentKind, BuildContext } from "./config/index.js";
+export { showWeights, defaultWeightsPath, type ShowWeightsOptions, type ShowWeightsResult } from "./viz/show-weights.js";
+export { tilePatches, gridFor, type PatchSet, type Rescale } from "./viz/patch-viewer.js";
+export { loadMonitors, monitorChart, writeChart, renderChartTerminal, type PlotOptions } from "./viz/plot-monitor.js";
+export { buildCodebook, selectChannels, defaultSelection, type XAxis } from "./viz/channels.js";
+export { encodePng, decodePng, readPng, writePng, type PixelImage } from "./io/png.js";
