@@ -52,7 +52,8 @@ function drawPanel(r: Raster, L: ChartLayout, P: PanelLayout): void {
     r.fillRect(px0 - 5, y, 5, 1, FRAME);
     r.drawText(tf, t.label, px0 - 5 - 6, y + Math.round((tf.ascent - tf.descent) / 2) - 1, TICK_INK, { align: "right" });
   }
-  r.drawText(lf, P.yLabel.text, P.yLabel.x, P.yLabel.y, INK, { align: "center", rotate: true });
+  if (P.yLabel.rotate) r.drawText(lf, P.yLabel.text, P.yLabel.x, P.yLabel.y, INK, { align: "center", rotate: true });
+  else r.drawText(lf, P.yLabel.text, P.yLabel.x, P.yLabel.y, INK);
 
   if (P.legend) {
     const { box } = P.legend;

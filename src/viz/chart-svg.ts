@@ -81,9 +81,8 @@ function drawPanel(out: string[], L: ChartLayout, P: PanelLayout, index: number)
     out.push(text(t.label, plot.x0 - 5 - 6, y + (tf.ascent - tf.descent) / 2 - 1, "end"));
   }
   out.push(`</g>`);
-  out.push(
-    text(P.yLabel.text, P.yLabel.x, P.yLabel.y, "middle", ` font-size="${lf.size}px" fill="#222222" transform="rotate(-90 ${n(P.yLabel.x)} ${n(P.yLabel.y)})"`),
-  );
+  const turn = P.yLabel.rotate ? ` transform="rotate(-90 ${n(P.yLabel.x)} ${n(P.yLabel.y)})"` : "";
+  out.push(text(P.yLabel.text, P.yLabel.x, P.yLabel.y, P.yLabel.rotate ? "middle" : "start", ` font-size="${lf.size}px" fill="#222222"${turn}`));
 
   if (P.legend) {
     const { box } = P.legend;

@@ -57,7 +57,11 @@ export interface PanelLayout {
   plot: Rect;
   x: AxisLayout;
   y: AxisLayout;
-  yLabel: { text: string; x: number; y: number };
+  /**
+   * The panel's name: rotated beside the y axis when there is one panel; with several (short)
+   * panels, a heading above each plot area, which stays readable where a rotated label would not fit.
+   */
+  yLabel: { text: string; x: number; y: number; rotate: boolean };
   /** Absent when the panel has one series: its y label already names it. */
   legend?: LegendLayout;
   series: ChartSeries[];
@@ -98,18 +102,20 @@ export function layoutChart(spec: ChartSpec): ChartLayout {
   // Vertical margins do not depend on tick labels, so fix them first.
   const top = 14 + fonts.title.lineHeight + 10;
   const bottom = TICK_LEN + 4 + fonts.tick.lineHeight + 6 + fonts.label.lineHeight + 10;
-  const panelH = Math.floor((height - top - bottom - PANEL_GAP * (np - 1)) / np);
+  const headed = np > 1;
+  const heading = headed ? fonts.label.lineHeight + 2 : 0;
+  const panelH = Math.floor((height - top - bottom - PANEL_GAP * (np - 1)) / np) - heading;
 
   const ys = spec.panels.map((p, i) => {
     const { ylo, yhi } = chartRanges({ panels: [p], logY, yRange: spec.yRange });
     const target = Math.max(2, Math.round(panelH / 70));
     const ticks = logY ? logTicks(ylo, yhi, target) : linearTicks(ylo, yhi, target);
-    const y0 = top + i * (panelH + PANEL_GAP);
+    const y0 = top + heading + i * (heading + panelH + PANEL_GAP);
     return { ylo, yhi, ticks, y0, y1: y0 + panelH };
   });
   // One left margin for all panels, so their plot areas line up.
   const yTickW = Math.max(0, ...ys.flatMap((y) => y.ticks.map((t) => measureText(fonts.tick, t.label))));
-  const left = 12 + fonts.label.lineHeight + 8 + yTickW + 6 + TICK_LEN;
+  const left = 12 + (headed ? 0 : fonts.label.lineHeight + 8) + yTickW + 6 + TICK_LEN;
 
   // Legends: inside their panel in the emptiest corner when they fit, else in a column on the right.
   const legendSize = spec.panels.map((p) => {
@@ -163,7 +169,9 @@ export function layoutChart(spec: ChartSpec): ChartLayout {
         plot,
         x: xAxis,
         y: yAxis,
-        yLabel: { text: fitText(fonts.label, p.yLabel, panelH), x: 12 + fonts.label.ascent - 2, y: (y0 + y1) / 2 },
+        yLabel: headed
+          ? { text: fitText(fonts.label, p.yLabel, x1 - x0), x: x0, y: y0 - 5 - fonts.label.descent, rotate: false }
+          : { text: fitText(fonts.label, p.yLabel, panelH), x: 12 + fonts.label.ascent - 2, y: (y0 + y1) / 2, rotate: true },
         legend,
         series: p.series,
         xTickLabels: i === spec.panels.length - 1,
