@@ -2,7 +2,7 @@ import type { DenseDesignMatrix, FittedParams } from "../dataset.js";
 import { ConfigError, DlError, ShapeError } from "../../util/errors.js";
 import { affineRows, centeredGram, columnMeans } from "../linalg/blocked.js";
 import { eighSymmetric } from "../linalg/eigh.js";
-import { derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
+import { unfittedMessage, derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
 
 export interface PcaOptions {
   /** Components kept, largest variance first. */
@@ -32,7 +32,7 @@ export class PCA implements Preprocessor {
   apply(ds: DenseDesignMatrix, canFit = false): DenseDesignMatrix {
     const k = this.options.num_components;
     if (!this.mean) {
-      if (!canFit) throw new DlError("PCA has not been fitted and may not fit on this dataset (can_fit is false)");
+      if (!canFit) throw new DlError(unfittedMessage("PCA"));
       if (k > ds.dim) throw new ShapeError(`PCA: num_components ${k} exceeds the data's ${ds.dim} features`);
       if (ds.numExamples < 2) throw new ShapeError("PCA: need at least 2 examples to estimate a covariance");
       this.fitOn(ds);

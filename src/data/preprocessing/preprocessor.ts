@@ -75,3 +75,11 @@ export function fittedVector(fitted: FittedParams, name: string, step: string, l
 export function toFitted(shape: number[], data: ArrayLike<number>): { shape: number[]; data: Float32Array } {
   return { shape, data: Float32Array.from(data) };
 }
+
+/** The error for a data-driven step asked to transform data before it was fitted. */
+export function unfittedMessage(step: string): string {
+  return (
+    `${step} has not been fitted and may not fit on this dataset (can_fit is false): apply it to the training data first ` +
+    "with fitting allowed (in YAML, fit_preprocessor: True on the training set; in make-dataset, the pipeline fits on its dataset)"
+  );
+}

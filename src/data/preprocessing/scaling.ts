@@ -1,6 +1,6 @@
 import type { DenseDesignMatrix, FittedParams } from "../dataset.js";
 import { DlError, ShapeError } from "../../util/errors.js";
-import { derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
+import { unfittedMessage, derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
 
 /** Values above `threshold` become 1, the rest 0 (MNIST's `binarize` uses 0.5 on [0, 1] pixels). */
 export class Binarize implements Preprocessor {
@@ -34,7 +34,7 @@ export class ZeroOneScaler implements Preprocessor {
     const n = ds.numExamples;
     const d = ds.dim;
     if (!this.min) {
-      if (!canFit) throw new DlError("ZeroOneScaler has not been fitted and may not fit on this dataset (can_fit is false)");
+      if (!canFit) throw new DlError(unfittedMessage("ZeroOneScaler"));
       const w = this.options.per_feature ? d : 1;
       const lo = new Float64Array(w).fill(Infinity);
       const hi = new Float64Array(w).fill(-Infinity);

@@ -1,6 +1,6 @@
 import type { DenseDesignMatrix, FittedParams } from "../dataset.js";
 import { DlError, ShapeError } from "../../util/errors.js";
-import { derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
+import { unfittedMessage, derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
 
 export interface StandardizeOptions {
   /** Subtract one scalar mean over all values instead of per-column means. Default false. */
@@ -25,7 +25,7 @@ export class Standardize implements Preprocessor {
     const n = ds.numExamples;
     const d = ds.dim;
     if (!this.mean) {
-      if (!canFit) throw new DlError("Standardize has not been fitted and may not fit on this dataset (can_fit is false)");
+      if (!canFit) throw new DlError(unfittedMessage("Standardize"));
       this.fitOn(ds);
     }
     const mean = this.mean!;

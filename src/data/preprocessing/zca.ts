@@ -2,7 +2,7 @@ import type { DenseDesignMatrix, FittedParams } from "../dataset.js";
 import { ConfigError, DlError, ShapeError } from "../../util/errors.js";
 import { affineRows, centeredGram, columnMeans } from "../linalg/blocked.js";
 import { eighSymmetric } from "../linalg/eigh.js";
-import { derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
+import { unfittedMessage, derive, fittedVector, freshPrefix, toFitted, type Preprocessor } from "./preprocessor.js";
 
 export interface ZcaOptions {
   /** Keep only the n_components largest eigenvalues. */
@@ -88,7 +88,7 @@ export class ZCA implements Preprocessor {
 
   apply(ds: DenseDesignMatrix, canFit = false): DenseDesignMatrix {
     if (!this.fit) {
-      if (!canFit) throw new DlError("ZCA has not been fitted and may not fit on this dataset (can_fit is false)");
+      if (!canFit) throw new DlError(unfittedMessage("ZCA"));
       this.fit = fitZca(ds.X, ds.numExamples, ds.dim, this.options);
     }
     const d = this.fit.mean.length;
