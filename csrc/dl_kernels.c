@@ -1,0 +1,464 @@
+/*
+ * dl's hot CPU kernels (see dl_kernels.h). Built to WebAssembly by scripts/build-wasm.sh (no libc:
+ * the code uses no library calls, no static data and no stack arrays, so several instances can
+ * share one memory) and natively by native/binding.gyp, where AVX2 and AVX-512 micro-kernels are
+ * compiled with per-function target attributes and chosen at run time by CPUID: the addon must
+ * run on any x86-64 CPU, so nothing here needs -march.
+ */
+#include "dl_kernels.h"
+
+#if defined(__x86_64__) && !defined(__wasm__)
+#include <immintrin.h>
+#define DL_HAVE_X86 1
+#else
+#define DL_HAVE_X86 0
+#endif
+
+typedef int32_t i32;
+
+/* ---------------------------------------------------------------- scalar math (vectorizable) */
+
+static inline float bits_to_float(i32 b) {
+  float f;
+  __builtin_memcpy(&f, &b, 4);
+  return f;
+}
+
+/* exp(x) to about 2 ulp for x in [-87.3, 88]; clamps outside (exp(88) ~ 1.7e38), keeps NaN.
+ * Cephes' expf: x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial in r, then 2^n by exponent bits.
+ * Written without branches or library calls so loops over it vectorize in both builds. */
+static inline float dl_expf(float x) {
+  x = x > 88.0f ? 88.0f : x;
+  x = x < -87.33654f ? -87.33654f : x;
+  /* round(x * log2 e) with the 1.5 * 2^23 trick (exact for |v| < 2^22, no floorf needed) */
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  return p * bits_to_float(((i32)n + 127) << 23);
+}
+
+/* log(1 + t) for t in [0, 1] as 2 atanh(s), s = t / (2 + t) in [0, 1/3]: no cancellation for
+ * tiny t, and the odd series s + s^3/3 + ... + s^17/17 is below 1e-8 relative there. */
+static inline float dl_log1p01(float t) {
+  float s = t / (2.0f + t);
+  float z = s * s;
+  float q = 1.0f / 17.0f;
+  q = q * z + 1.0f / 15.0f;
+  q = q * z + 1.0f / 13.0f;
+  q = q * z + 1.0f / 11.0f;
+  q = q * z + 1.0f / 9.0f;
+  q = q * z + 1.0f / 7.0f;
+  q = q * z + 1.0f / 5.0f;
+  q = q * z + 1.0f / 3.0f;
+  q = q * z + 1.0f;
+  return 2.0f * s * q;
+}
+
+static inline float dl_sigmoid(float x) { return 1.0f / (1.0f + dl_expf(-x)); }
+
+/* tanh: Cephes' odd polynomial for |x| < 0.625 (where 1 - 2/(e^2x + 1) would cancel), else the
+ * exponential form; both computed and selected, so the loop stays branch-free. */
+static inline float dl_tanhf(float x) {
+  float ax = x < 0.0f ? -x : x;
+  float z = x * x;
+  float p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  float small = p * z * x + x;
+  float big = 1.0f - 2.0f / (dl_expf(2.0f * ax) + 1.0f);
+  big = x < 0.0f ? -big : big;
+  return ax < 0.625f ? small : big;
+}
+
+/* softplus(x) = max(x, 0) + log(1 + exp(-|x|)), exact in form for both tails. */
+static inline float dl_softplus(float x) {
+  float ax = x < 0.0f ? -x : x;
+  float pos = x > 0.0f ? x : 0.0f;
+  return pos + dl_log1p01(dl_expf(-ax));
+}
+
+/* 1 - exp(-y) for y >= 0, the softplus derivative through its output: a Taylor polynomial below
+ * 0.25, where 1 - expf(-y) would lose most digits to cancellation. */
+static inline float dl_one_minus_exp_neg(float y) {
+  float t = y;
+  float s = 1.0f / 720.0f;
+  s = 1.0f / 120.0f - t * s;
+  s = 1.0f / 24.0f - t * s;
+  s = 1.0f / 6.0f - t * s;
+  s = 0.5f - t * s;
+  s = 1.0f - t * s;
+  float small = t * s;
+  float big = 1.0f - dl_expf(-y);
+  return y < 0.25f ? small : big;
+}
+
+/* ---------------------------------------------------------------- elementwise */
+
+void dl_bias_act(int act, const float *x, const float *bias, int m, int n, float *out) {
+  for (int i = 0; i < m; i++) {
+    const float *xr = x + (long)i * n;
+    float *orow = out + (long)i * n;
+    /* one loop per activation and bias/no bias, so each vectorizes on its own */
+#define DL_ACT_LOOP(EXPR)                                                                          \
+  if (bias) {                                                                                      \
+    for (int j = 0; j < n; j++) {                                                                  \
+      float v = xr[j] + bias[j];                                                                   \
+      orow[j] = (EXPR);                                                                            \
+    }                                                                                              \
+  } else {                                                                                         \
+    for (int j = 0; j < n; j++) {                                                                  \
+      float v = xr[j];                                                                             \
+      orow[j] = (EXPR);                                                                            \
+    }                                                                                              \
+  }
+    switch (act) {
+    case DL_ACT_SIGMOID: DL_ACT_LOOP(dl_sigmoid(v)) break;
+    case DL_ACT_TANH: DL_ACT_LOOP(dl_tanhf(v)) break;
+    case DL_ACT_RELU: DL_ACT_LOOP(v < 0.0f ? 0.0f : v) break; /* NaN stays NaN, so divergence shows */
+    case DL_ACT_SOFTPLUS: DL_ACT_LOOP(dl_softplus(v)) break;
+    default: DL_ACT_LOOP(v) break;
+    }
+#undef DL_ACT_LOOP
+  }
+}
+
+void dl_act_backward(int act, const float *y, const float *gy, float *gx, int len) {
+  switch (act) {
+  case DL_ACT_SIGMOID:
+    for (int i = 0; i < len; i++) gx[i] = gy[i] * (y[i] * (1.0f - y[i]));
+    break;
+  case DL_ACT_TANH:
+    for (int i = 0; i < len; i++) gx[i] = gy[i] * (1.0f - y[i] * y[i]);
+    break;
+  case DL_ACT_RELU:
+    for (int i = 0; i < len; i++) gx[i] = y[i] > 0.0f ? gy[i] : 0.0f;
+    break;
+  case DL_ACT_SOFTPLUS:
+    for (int i = 0; i < len; i++) gx[i] = gy[i] * dl_one_minus_exp_neg(y[i]);
+    break;
+  default:
+    for (int i = 0; i < len; i++) gx[i] = gy[i];
+    break;
+  }
+}
+
+/* ---------------------------------------------------------------- im2col / col2im */
+
+void dl_im2col(const float *x, int N, int C, int H, int W, int kh, int kw, int sh, int sw, int ph,
+               int pw, float *out) {
+  int oh = (H + 2 * ph - kh) / sh + 1, ow = (W + 2 * pw - kw) / sw + 1;
+  long ncols = (long)N * oh * ow;
+  for (int c = 0; c < C; c++)
+    for (int i = 0; i < kh; i++)
+      for (int j = 0; j < kw; j++) {
+        float *dst = out + ((long)(c * kh + i) * kw + j) * ncols;
+        /* output columns x with 0 <= x*sw - pw + j < W: [x0, x1) */
+        int x0 = pw - j > 0 ? (pw - j + sw - 1) / sw : 0;
+        int x1 = W - 1 + pw - j >= 0 ? (W - 1 + pw - j) / sw + 1 : 0;
+        if (x1 > ow) x1 = ow;
+        if (x0 > x1) x0 = x1;
+        for (int nn = 0; nn < N; nn++) {
+          const float *plane = x + ((long)nn * C + c) * H * W;
+          for (int y = 0; y < oh; y++, dst += ow) {
+            int iy = y * sh - ph + i;
+            if (iy < 0 || iy >= H) {
+              for (int q = 0; q < ow; q++) dst[q] = 0.0f;
+              continue;
+            }
+            const float *src = plane + (long)iy * W - pw + j;
+            for (int q = 0; q < x0; q++) dst[q] = 0.0f;
+            if (sw == 1)
+              for (int q = x0; q < x1; q++) dst[q] = src[q];
+            else
+              for (int q = x0; q < x1; q++) dst[q] = src[q * sw];
+            for (int q = x1; q < ow; q++) dst[q] = 0.0f;
+          }
+        }
+      }
+}
+
+void dl_col2im(const float *cols, int N, int C, int H, int W, int kh, int kw, int sh, int sw,
+               int ph, int pw, float *dx) {
+  int oh = (H + 2 * ph - kh) / sh + 1, ow = (W + 2 * pw - kw) / sw + 1;
+  long ncols = (long)N * oh * ow;
+  for (int c = 0; c < C; c++)
+    for (int i = 0; i < kh; i++)
+      for (int j = 0; j < kw; j++) {
+        const float *src = cols + ((long)(c * kh + i) * kw + j) * ncols;
+        int x0 = pw - j > 0 ? (pw - j + sw - 1) / sw : 0;
+        int x1 = W - 1 + pw - j >= 0 ? (W - 1 + pw - j) / sw + 1 : 0;
+        if (x1 > ow) x1 = ow;
+        if (x0 > x1) x0 = x1;
+        for (int nn = 0; nn < N; nn++) {
+          float *plane = dx + ((long)nn * C + c) * H * W;
+          for (int y = 0; y < oh; y++, src += ow) {
+            int iy = y * sh - ph + i;
+            if (iy < 0 || iy >= H) continue;
+            float *dst = plane + (long)iy * W - pw + j;
+            if (sw == 1)
+              for (int q = x0; q < x1; q++) dst[q] += src[q];
+            else
+              for (int q = x0; q < x1; q++) dst[q * sw] += src[q];
+          }
+        }
+      }
+}
+
+/* ---------------------------------------------------------------- SGEMM instantiations */
+
+#define DL_SCRATCH_FOR(MR, NR, KC, MC, NC) ((MC) * (KC) + (KC) * (NC) + (KC) * (NR) + (MR) * (NR))
+
+/* The 4-wide kernel: GCC/clang vector extensions, so the same code is SSE2, NEON or SIMD128.
+ * Tile height: V8 has 15 usable xmm registers. With FMA, 6 x 8 (12 accumulators, 2 B vectors,
+ * 1 broadcast) compiles to a spill-free loop; with separate mul + add each product needs a
+ * temporary too, so 5 x 8. (Checked in V8's --print-wasm-code output: more rows spill.) */
+#ifndef DL_V4_MR
+#if defined(DL_RELAXED_SIMD)
+#define DL_V4_MR 6
+#else
+#define DL_V4_MR 5
+#endif
+#endif
+#ifndef DL_V4_NR
+#define DL_V4_NR 8
+#endif
+#define DL_V4_KC 256
+#define DL_V4_MC 120
+#define DL_V4_NC 2048
+typedef float dl_v4 __attribute__((vector_size(16)));
+static inline dl_v4 v4_load(const float *p) {
+  dl_v4 v;
+  __builtin_memcpy(&v, p, 16);
+  return v;
+}
+static inline void v4_store(float *p, dl_v4 v) { __builtin_memcpy(p, &v, 16); }
+static inline dl_v4 v4_splat(float x) { return (dl_v4){x, x, x, x}; }
+#if defined(__wasm__) && defined(DL_RELAXED_SIMD)
+/* relaxed madd may fuse (one rounding) or not; either is within the GEMM's stated tolerance */
+#define V4_FMA(acc, a, b) __builtin_wasm_relaxed_madd_f32x4((a), (b), (acc))
+#else
+#define V4_FMA(acc, a, b) ((acc) + (a) * (b))
+#endif
+
+#define GT_SFX v4
+#define GT_ATTR
+#define GT_MR DL_V4_MR
+#define GT_NR DL_V4_NR
+#define GT_KC DL_V4_KC
+#define GT_MC DL_V4_MC
+#define GT_NC DL_V4_NC
+#define VT dl_v4
+#define VW 4
+#define VLOADU(p) v4_load(p)
+#define VSTOREU(p, v) v4_store((p), (v))
+#define VBCAST(p) v4_splat(*(p))
+#define VSPLAT(x) v4_splat(x)
+#define VZERO v4_splat(0.0f)
+#define VFMA(acc, a, b) V4_FMA(acc, a, b)
+#define VMUL(a, b) ((a) * (b))
+#define VADD(a, b) ((a) + (b))
+#define VHSUM(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
+#include "dl_gemm_tmpl.h"
+#undef GT_SFX
+#undef GT_ATTR
+#undef GT_MR
+#undef GT_NR
+#undef GT_KC
+#undef GT_MC
+#undef GT_NC
+#undef VT
+#undef VW
+#undef VLOADU
+#undef VSTOREU
+#undef VBCAST
+#undef VSPLAT
+#undef VZERO
+#undef VFMA
+#undef VMUL
+#undef VADD
+#undef VHSUM
+
+#if DL_HAVE_X86
+/* AVX2 + FMA: 6 x 16 tile = 12 ymm accumulators + 2 B vectors + 1 broadcast of 16 registers. */
+#define DL_AVX2_ATTR __attribute__((target("avx2,fma")))
+static inline DL_AVX2_ATTR float avx2_hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+#define GT_SFX avx2
+#define GT_ATTR DL_AVX2_ATTR
+#define GT_MR 6
+#define GT_NR 16
+#define GT_KC 256
+#define GT_MC 120
+#define GT_NC 2048
+#define VT __m256
+#define VW 8
+#define VLOADU(p) _mm256_loadu_ps(p)
+#define VSTOREU(p, v) _mm256_storeu_ps((p), (v))
+#define VBCAST(p) _mm256_broadcast_ss(p)
+#define VSPLAT(x) _mm256_set1_ps(x)
+#define VZERO _mm256_setzero_ps()
+#define VFMA(acc, a, b) _mm256_fmadd_ps((a), (b), (acc))
+#define VMUL(a, b) _mm256_mul_ps((a), (b))
+#define VADD(a, b) _mm256_add_ps((a), (b))
+#define VHSUM(v) avx2_hsum(v)
+#include "dl_gemm_tmpl.h"
+#undef GT_SFX
+#undef GT_ATTR
+#undef GT_MR
+#undef GT_NR
+#undef GT_KC
+#undef GT_MC
+#undef GT_NC
+#undef VT
+#undef VW
+#undef VLOADU
+#undef VSTOREU
+#undef VBCAST
+#undef VSPLAT
+#undef VZERO
+#undef VFMA
+#undef VMUL
+#undef VADD
+#undef VHSUM
+
+/* AVX-512F: 8 x 32 tile = 16 zmm accumulators of 32 registers. */
+#define DL_AVX512_ATTR __attribute__((target("avx512f")))
+static inline DL_AVX512_ATTR float avx512_hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
+#define GT_SFX avx512
+#define GT_ATTR DL_AVX512_ATTR
+#define GT_MR 8
+#define GT_NR 32
+#define GT_KC 256
+#define GT_MC 96
+#define GT_NC 2048
+#define VT __m512
+#define VW 16
+#define VLOADU(p) _mm512_loadu_ps(p)
+#define VSTOREU(p, v) _mm512_storeu_ps((p), (v))
+#define VBCAST(p) _mm512_set1_ps(*(p))
+#define VSPLAT(x) _mm512_set1_ps(x)
+#define VZERO _mm512_setzero_ps()
+#define VFMA(acc, a, b) _mm512_fmadd_ps((a), (b), (acc))
+#define VMUL(a, b) _mm512_mul_ps((a), (b))
+#define VADD(a, b) _mm512_add_ps((a), (b))
+#define VHSUM(v) avx512_hsum(v)
+#include "dl_gemm_tmpl.h"
+#undef GT_SFX
+#undef GT_ATTR
+#undef GT_MR
+#undef GT_NR
+#undef GT_KC
+#undef GT_MC
+#undef GT_NC
+#undef VT
+#undef VW
+#undef VLOADU
+#undef VSTOREU
+#undef VBCAST
+#undef VSPLAT
+#undef VZERO
+#undef VFMA
+#undef VMUL
+#undef VADD
+#undef VHSUM
+#endif /* DL_HAVE_X86 */
+
+/* ---------------------------------------------------------------- dispatch */
+
+int dl_isa_best(void) {
+#if DL_HAVE_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return DL_ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return DL_ISA_AVX2;
+#endif
+  return DL_ISA_V4;
+}
+
+int dl_scratch_floats(void) {
+  int s = DL_SCRATCH_FOR(DL_V4_MR, DL_V4_NR, DL_V4_KC, DL_V4_MC, DL_V4_NC);
+#if DL_HAVE_X86
+  int s2 = DL_SCRATCH_FOR(6, 16, 256, 120, 2048), s3 = DL_SCRATCH_FOR(8, 32, 256, 96, 2048);
+  if (s2 > s) s = s2;
+  if (s3 > s) s = s3;
+#endif
+  return s;
+}
+
+static void isa_tile(int isa, int *mr, int *nr) {
+  switch (isa) {
+#if DL_HAVE_X86
+  case DL_ISA_AVX2: *mr = 6; *nr = 16; return;
+  case DL_ISA_AVX512: *mr = 8; *nr = 32; return;
+#endif
+  default: *mr = DL_V4_MR; *nr = DL_V4_NR; return;
+  }
+}
+
+void dl_sgemm(int isa, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+              const float *b, int ldb, float beta, float *c, int ldc, float *scratch, int part,
+              int nparts) {
+  if (m <= 0 || n <= 0) return;
+  if (nparts > 1) {
+    /* Cut the longer side of C into nparts blocks of whole micro-tiles. */
+    int mr, nr;
+    isa_tile(isa, &mr, &nr);
+    if (n >= m) {
+      int chunk = ((n + nparts - 1) / nparts + nr - 1) / nr * nr;
+      int j0 = part * chunk;
+      if (j0 >= n) return;
+      b += tb ? (long)j0 * ldb : j0;
+      c += j0;
+      n = n - j0 < chunk ? n - j0 : chunk;
+    } else {
+      int chunk = ((m + nparts - 1) / nparts + mr - 1) / mr * mr;
+      int i0 = part * chunk;
+      if (i0 >= m) return;
+      a += ta ? i0 : (long)i0 * lda;
+      c += (long)i0 * ldc;
+      m = m - i0 < chunk ? m - i0 : chunk;
+    }
+  }
+  if (k <= 0 || alpha == 0.0f) {
+    /* no product: C = beta * C, and beta == 0 clears C (NaN included) */
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) c[(long)i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[(long)i * ldc + j];
+    return;
+  }
+  switch (isa) {
+#if DL_HAVE_X86
+  case DL_ISA_AVX512:
+    gemm_serial_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+    return;
+  case DL_ISA_AVX2:
+    gemm_serial_avx2(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+    return;
+#endif
+  default:
+    gemm_serial_v4(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
+    return;
+  }
+}
+
+void dl_sgemm_task(const int32_t *args, int part) {
+  float alpha = bits_to_float(args[DL_TASK_ALPHA]), beta = bits_to_float(args[DL_TASK_BETA]);
+  float *scratch = (float *)((char *)(intptr_t)args[DL_TASK_SCRATCH] +
+                             (long)part * args[DL_TASK_SCRATCH_STRIDE]);
+  dl_sgemm(args[DL_TASK_ISA], args[DL_TASK_TA], args[DL_TASK_TB], args[DL_TASK_M], args[DL_TASK_N],
+           args[DL_TASK_K], alpha, (const float *)(intptr_t)args[DL_TASK_A], args[DL_TASK_LDA],
+           (const float *)(intptr_t)args[DL_TASK_B], args[DL_TASK_LDB], beta,
+           (float *)(intptr_t)args[DL_TASK_C], args[DL_TASK_LDC], scratch, part,
+           args[DL_TASK_NPARTS]);
+}

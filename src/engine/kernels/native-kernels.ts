@@ -1,0 +1,97 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { checkActBackward, checkBiasAct, checkConv, checkSgemm } from "./check.js";
+import { ACT_CODE, type CpuKernels } from "./types.js";
+
+/** Instruction sets of the addon's GEMM (DL_ISA_* in csrc/dl_kernels.h). */
+export type NativeIsa = "generic" | "avx2" | "avx512";
+export const ISA_CODE: Readonly<Record<NativeIsa, number>> = { generic: 0, avx2: 1, avx512: 2 };
+
+interface Addon {
+  sgemm(isa: number, ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
+        b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number, nparts: number): void;
+  im2col(x: Float32Array, N: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, out: Float32Array): void;
+  col2im(cols: Float32Array, N: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dx: Float32Array): void;
+  biasAct(act: number, x: Float32Array, bias: Float32Array | null, m: number, n: number, out: Float32Array): void;
+  actBackward(act: number, y: Float32Array, gy: Float32Array, gx: Float32Array, len: number): void;
+  isaBest(): number;
+}
+
+/** Where `npm install` builds the addon (scripts/build-native.cjs). */
+export const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/dl_native.node", import.meta.url));
+
+let addon: Addon | null = null;
+let addonError = "";
+
+/** Loads the addon once; returns it, or throws an Error saying why it is unavailable. */
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  if (!addonError) {
+    if (!existsSync(ADDON_PATH)) {
+      addonError = "native addon not built (no C compiler at npm install, or DL_SKIP_NATIVE=1; `node scripts/build-native.cjs --strict` builds it)";
+    } else {
+      try {
+        addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+        return addon;
+      } catch (err) {
+        addonError = `native addon failed to load: ${(err as Error).message.split("\n")[0]}`;
+      }
+    }
+  }
+  throw new Error(addonError);
+}
+
+/** The instruction sets this CPU runs, best first (throws when the addon is unavailable). */
+export function nativeIsas(): NativeIsa[] {
+  const best = loadAddon().isaBest();
+  return (["avx512", "avx2", "generic"] as const).filter((isa) => ISA_CODE[isa] <= best);
+}
+
+export interface NativeKernelOptions {
+  isa: NativeIsa;
+  /** Threads for large GEMMs, the calling thread included (default 1). */
+  threads?: number;
+  /** 2*m*n*k from which a GEMM is split over the threads (default NATIVE_THREAD_MIN_FLOPS). */
+  threadMinFlops?: number;
+  why?: string;
+}
+
+/** Smaller GEMMs run on the calling thread: waking a pool thread costs several µs. */
+export const NATIVE_THREAD_MIN_FLOPS = 2e6;
+
+/** Kernels of the native addon: they work in place on the caller's arrays. */
+export function createNativeKernels(opts: NativeKernelOptions): CpuKernels {
+  const lib = loadAddon();
+  const isa = ISA_CODE[opts.isa];
+  if (isa > lib.isaBest()) throw new Error(`this CPU cannot run the native ${opts.isa} kernels`);
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
+  const minFlops = opts.threadMinFlops ?? NATIVE_THREAD_MIN_FLOPS;
+  const name = opts.isa === "generic" ? "native-generic" : `native-${opts.isa}`;
+  return {
+    name,
+    threads,
+    why: opts.why ?? `native addon, ${opts.isa} GEMM`,
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+      const parts = threads > 1 && 2 * m * n * k >= minFlops ? threads : 1;
+      lib.sgemm(isa, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parts);
+    },
+    im2col(x, N, C, H, W, kh, kw, sh, sw, ph, pw, out) {
+      checkConv("im2col", N, C, H, W, kh, kw, sh, sw, ph, pw, x, out);
+      lib.im2col(x, N, C, H, W, kh, kw, sh, sw, ph, pw, out);
+    },
+    col2im(cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dx) {
+      checkConv("col2im", N, C, H, W, kh, kw, sh, sw, ph, pw, dx, cols);
+      lib.col2im(cols, N, C, H, W, kh, kw, sh, sw, ph, pw, dx);
+    },
+    biasAct(act, x, bias, m, n, out) {
+      checkBiasAct(act, x, bias, m, n, out);
+      lib.biasAct(ACT_CODE[act], x, bias, m, n, out);
+    },
+    actBackward(act, y, gy, gx, len) {
+      checkActBackward(act, y, gy, gx, len);
+      lib.actBackward(ACT_CODE[act], y, gy, gx, len);
+    },
+  };
+}
