@@ -57,6 +57,8 @@ export interface Model {
   inputView?: DatasetView;
   /** The keyword arguments it was built with (resolved config), for saving; set by the builder. */
   config?: Record<string, unknown>;
+  /** pylearn2's get_default_cost: what SGD minimises when the YAML gives no `cost` (the MLP's softmax NLL). */
+  defaultCost?(): import("../costs/cost.js").Cost;
 }
 
 /** Recreates a model from a saved file: the registry's builder makes it from its config, then this loads the tensors. */

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { component, defineComponent, type AnyComponentDef } from "../registry.js";
+import * as B from "../../train/builders.js";
 
 /**
  * The training toolbox: Train, the algorithms (SGD, BGD), learning rules, termination criteria,
  * Train extensions and SGD update callbacks. Schemas follow pylearn2's constructor signatures
  * (pylearn2/train.py, training_algorithms/{sgd,bgd,learning_rule}.py, termination_criteria/__init__.py,
  * train_extensions/best_params.py) with their defaults; `None` defaults are `null`.
- * Build functions are attached by the training code (src/train) as it lands.
+ * Build functions live in src/train/builders.ts.
  */
 
 const TA = "pylearn2.training_algorithms";
@@ -16,6 +17,7 @@ const monitoringDatasets = z.union([component("dataset"), z.record(z.string(), c
 
 export const Train = defineComponent({
   name: "Train",
+  build: B.buildTrain,
   aliases: ["pylearn2.train.Train"],
   kind: "train",
   description: "The main loop: trains `model` on `dataset` with `algorithm`, calling extensions and saving.",
@@ -34,6 +36,7 @@ export const Train = defineComponent({
 
 export const SGD = defineComponent({
   name: "SGD",
+  build: B.buildSGD,
   aliases: [`${TA}.sgd.SGD`],
   kind: "algorithm",
   description: "Minibatch stochastic gradient descent: p <- p - lr * lr_scale(p) * grad (or a learning rule).",
@@ -72,6 +75,7 @@ export const SGD = defineComponent({
 
 export const BGD = defineComponent({
   name: "BGD",
+  build: B.buildBGD,
   aliases: [`${TA}.bgd.BGD`],
   kind: "algorithm",
   description: "Batch gradient descent with line search (optionally nonlinear conjugate gradient).",
@@ -104,6 +108,7 @@ export const BGD = defineComponent({
 
 export const Momentum = defineComponent({
   name: "Momentum",
+  build: B.buildMomentum,
   aliases: [`${TA}.learning_rule.Momentum`],
   kind: "learning_rule",
   description: "Classical momentum: v <- m v - lr g; p <- p + v (Nesterov optional).",
@@ -117,6 +122,7 @@ export const Momentum = defineComponent({
 
 export const AdaDelta = defineComponent({
   name: "AdaDelta",
+  build: B.buildAdaDelta,
   aliases: [`${TA}.learning_rule.AdaDelta`],
   kind: "learning_rule",
   description: "AdaDelta (Zeiler 2012): steps scaled by running RMS of updates over running RMS of gradients.",
@@ -125,6 +131,7 @@ export const AdaDelta = defineComponent({
 
 export const AdaGrad = defineComponent({
   name: "AdaGrad",
+  build: B.buildAdaGrad,
   aliases: [`${TA}.learning_rule.AdaGrad`],
   kind: "learning_rule",
   description: "AdaGrad: steps divided by the root of the summed squared gradients.",
@@ -133,6 +140,7 @@ export const AdaGrad = defineComponent({
 
 export const RMSProp = defineComponent({
   name: "RMSProp",
+  build: B.buildRMSProp,
   aliases: [`${TA}.learning_rule.RMSProp`],
   kind: "learning_rule",
   description: "RMSProp: steps divided by a running RMS of recent gradients.",
@@ -146,6 +154,7 @@ export const RMSProp = defineComponent({
 
 export const Adam = defineComponent({
   name: "Adam",
+  build: B.buildAdam,
   aliases: [`${TA}.learning_rule.Adam`],
   kind: "learning_rule",
   description: "Adam (Kingma & Ba 2015): bias-corrected first and second moment estimates.",
@@ -162,6 +171,7 @@ export const Adam = defineComponent({
 
 export const EpochCounter = defineComponent({
   name: "EpochCounter",
+  build: B.buildEpochCounter,
   aliases: ["pylearn2.termination_criteria.EpochCounter"],
   kind: "termination",
   description: "Stop after max_epochs epochs.",
@@ -175,6 +185,7 @@ export const EpochCounter = defineComponent({
 
 export const MonitorBased = defineComponent({
   name: "MonitorBased",
+  build: B.buildMonitorBased,
   aliases: ["pylearn2.termination_criteria.MonitorBased"],
   kind: "termination",
   description: "Stop when a channel has not fallen below (1 - prop_decrease) * best for N epochs.",
@@ -189,6 +200,7 @@ export const MonitorBased = defineComponent({
 
 export const ChannelTarget = defineComponent({
   name: "ChannelTarget",
+  build: B.buildChannelTarget,
   aliases: ["pylearn2.termination_criteria.ChannelTarget"],
   kind: "termination",
   description: "Stop when a channel reaches target or below.",
@@ -204,6 +216,7 @@ const criteria = z.array(component("termination")).min(1).describe("the criteria
 
 export const And = defineComponent({
   name: "And",
+  build: B.buildAnd,
   aliases: ["pylearn2.termination_criteria.And"],
   kind: "termination",
   description: "Keep learning while every criterion says continue (stop when any says stop).",
@@ -212,6 +225,7 @@ export const And = defineComponent({
 
 export const Or = defineComponent({
   name: "Or",
+  build: B.buildOr,
   aliases: ["pylearn2.termination_criteria.Or"],
   kind: "termination",
   description: "Keep learning while any criterion says continue.",
@@ -222,6 +236,7 @@ export const Or = defineComponent({
 
 export const MonitorBasedLRAdjuster = defineComponent({
   name: "MonitorBasedLRAdjuster",
+  build: B.buildMonitorBasedLRAdjuster,
   aliases: [`${TA}.sgd.MonitorBasedLRAdjuster`],
   kind: "extension",
   description: "Each epoch: lr *= shrink_amt if the channel rose past high_trigger, *= grow_amt if it fell too little.",
@@ -241,6 +256,7 @@ export const MonitorBasedLRAdjuster = defineComponent({
 
 export const MomentumAdjustor = defineComponent({
   name: "MomentumAdjustor",
+  build: B.buildMomentumAdjustor,
   aliases: [`${TA}.learning_rule.MomentumAdjustor`],
   kind: "extension",
   description: "Moves the momentum linearly to final_momentum between epochs start and saturate.",
@@ -256,6 +272,7 @@ export const MomentumAdjustor = defineComponent({
 
 export const LinearDecayOverEpoch = defineComponent({
   name: "LinearDecayOverEpoch",
+  build: B.buildLinearDecayOverEpoch,
   aliases: [`${TA}.sgd.LinearDecayOverEpoch`],
   kind: "extension",
   description: "Scales the learning rate linearly to decay_factor * initial between epochs start and saturate.",
@@ -271,6 +288,7 @@ export const LinearDecayOverEpoch = defineComponent({
 
 export const OneOverEpoch = defineComponent({
   name: "OneOverEpoch",
+  build: B.buildOneOverEpoch,
   aliases: [`${TA}.sgd.OneOverEpoch`],
   kind: "extension",
   description: "Scales the learning rate like half_life / (epoch - start + half_life) after epoch start.",
@@ -285,6 +303,7 @@ export const OneOverEpoch = defineComponent({
 
 export const MonitorBasedSaveBest = defineComponent({
   name: "MonitorBasedSaveBest",
+  build: B.buildMonitorBasedSaveBest,
   aliases: ["pylearn2.train_extensions.best_params.MonitorBasedSaveBest"],
   kind: "extension",
   description: "Saves the model each time a channel reaches a new best value.",
@@ -308,6 +327,7 @@ export const MonitorBasedSaveBest = defineComponent({
 
 export const ExponentialDecay = defineComponent({
   name: "ExponentialDecay",
+  build: B.buildExponentialDecay,
   aliases: [`${TA}.sgd.ExponentialDecay`],
   kind: "update_callback",
   description: "After step t the learning rate is init_lr / decay_factor^t, not below min_lr.",
@@ -321,6 +341,7 @@ export const ExponentialDecay = defineComponent({
 
 export const LinearDecay = defineComponent({
   name: "LinearDecay",
+  build: B.buildLinearDecay,
   aliases: [`${TA}.sgd.LinearDecay`],
   kind: "update_callback",
   description: "Scales the learning rate linearly to decay_factor * initial between steps start and saturate.",

@@ -1,0 +1,32 @@
+import { Tensor } from "../engine/index.js";
+import type { DenseDesignMatrix } from "../data/dataset.js";
+import type { Batch } from "../models/model.js";
+import type { BatchSelection } from "./iterator.js";
+
+/**
+ * Copies the rows a selection names out of a dataset into a Batch: X (b x dim), and when the data
+ * has them, labels (integers and one-hot y) and real-valued targets.
+ */
+export function makeBatch(ds: DenseDesignMatrix, sel: BatchSelection): Batch {
+  const slice = !(sel instanceof Int32Array);
+  const size = slice ? sel.stop - sel.start : sel.length;
+  const X = slice ? ds.rows(sel.start, sel.stop) : ds.gatherRows(sel);
+  const batch: Batch = { X: Tensor.from(X, [size, ds.dim]), size };
+  if (ds.labels) {
+    const labels = slice ? ds.labels.slice(sel.start, sel.stop) : Int32Array.from(sel, (i) => ds.labels![i]);
+    batch.labels = labels;
+    if (ds.numClasses !== undefined) batch.y = Tensor.oneHot(labels, ds.numClasses);
+  }
+  if (ds.targets) {
+    const t = ds.targetDim ?? 1;
+    const data = slice
+      ? ds.targets.subarray(sel.start * t, sel.stop * t)
+      : (() => {
+          const out = new Float32Array(size * t);
+          for (let i = 0; i < size; i++) out.set(ds.targets!.subarray(sel[i] * t, sel[i] * t + t), i * t);
+          return out;
+        })();
+    batch.targets = Tensor.from(data, [size, t]);
+  }
+  return batch;
+}

@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { buildTree, loadExperiment, printConfig, trainFileVars, ComponentNode, PklRef, type Registry, type TrainExperiment } from "../config/index.js";
+import { readModelFile } from "../io/model-file.js";
+import { makePklLoader } from "./load.js";
+import { SILENT, type TrainReporter } from "./reporter.js";
+import { SGD } from "./sgd.js";
+import { Train, type TrainResult } from "./train.js";
+
+/**
+ * `dl train` as a function: pylearn2's scripts/train.py. Loads and validates the experiment,
+ * publishes the PYLEARN2_TRAIN_* variables, and runs each Train in turn (a top-level list is
+ * layer-wise pretraining: phase N sees PYLEARN2_TRAIN_PHASE=phaseN).
+ */
+export interface TrainFileOptions {
+  overrides?: readonly string[];
+  resume?: boolean;
+  /** Replaces the algorithm's seed (training order and step noise). */
+  seed?: number | null;
+  /** Seconds; each phase stops at the end of the first epoch past it. */
+  timeBudget?: number | null;
+  reporter?: TrainReporter;
+  stop?: { requested: string | null };
+  cwd?: string;
+  registry?: Registry;
+}
+
+export function loadTrainExperiment(config: string, opts: Pick<TrainFileOptions, "overrides" | "cwd" | "registry"> = {}): TrainExperiment {
+  return loadExperiment(config, { overrides: opts.overrides, cwd: opts.cwd, registry: opts.registry });
+}
+
+export async function trainFile(config: string, opts: TrainFileOptions = {}): Promise<TrainResult[]> {
+  const exp = loadTrainExperiment(config, opts);
+  const reporter = opts.reporter ?? SILENT;
+  const saved = new Map<string, string | undefined>();
+  const setEnv = (k: string, v: string | undefined) => {
+    if (!saved.has(k)) saved.set(k, process.env[k]);
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+  // pylearn2's train.py publishes these for the whole run; we put them back afterwards.
+  for (const [k, v] of Object.entries(trainFileVars(exp.file))) setEnv(k, v);
+  const results: TrainResult[] = [];
+  try {
+    const loadPkl = makePklLoader({ registry: opts.registry });
+    const phased = exp.trains.length > 1;
+    for (let i = 0; i < exp.trains.length; i++) {
+      const node = exp.trains[i];
+      setEnv("PYLEARN2_TRAIN_PHASE", phased ? `phase${i + 1}` : undefined);
+      if (phased) reporter.log(`Phase ${i + 1} of ${exp.trains.length}`);
+      const train = buildTree(node, { file: exp.file, dataPath: exp.dataPath, loadPkl }) as Train;
+      train.files = fileInfo(node);
+      if (opts.seed != null && train.algorithm instanceof SGD) train.algorithm.reseed(opts.seed);
+      // In a list, a later phase with no checkpoint yet has simply not started: run it from scratch.
+      const resume = !!opts.resume && (i === 0 || existsSync(train.checkpointPath));
+      const r = await train.mainLoop({ reporter, timeBudget: opts.timeBudget, resume, stop: opts.stop });
+      reporter.log(`Training ${r.reason === "time_budget" ? "stopped (time budget)" : "complete"}: ${r.epochs} epochs, ${r.batches} batches, ${r.examples} examples`);
+      results.push(r);
+    }
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return results;
+}
+
+/** What the Train's files record about where it came from. */
+function fileInfo(node: ComponentNode): Train["files"] {
+  const model = node.args.model;
+  const dataset = node.args.dataset;
+  let modelConfig: string | undefined;
+  if (model instanceof PklRef) modelConfig = readModelFile(model.path).config; // training a saved model further
+  else modelConfig = printConfig(model);
+  return {
+    modelConfig,
+    trainConfig: printConfig(node),
+    datasetPath: dataset instanceof PklRef ? dataset.path : undefined,
+  };
+}

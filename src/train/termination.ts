@@ -1,0 +1,115 @@
+import type { Monitor } from "./monitor.js";
+
+/**
+ * pylearn2's termination criteria (pylearn2/termination_criteria/__init__.py). `continueLearning`
+ * is asked once after every monitoring step; criteria with memory expose it through
+ * `state`/`loadState` so a resumed run decides exactly as an uninterrupted one.
+ */
+export interface TerminationCriterion {
+  readonly className: string;
+  continueLearning(monitor: Monitor): boolean;
+  state?(): unknown;
+  loadState?(s: unknown): void;
+}
+
+/** Stops after `maxEpochs` epochs, counted from this run's start (`newEpochs`) or from the model's first. */
+export class EpochCounter implements TerminationCriterion {
+  readonly className = "EpochCounter";
+  private offset: number | null = null;
+  constructor(
+    readonly maxEpochs: number,
+    readonly newEpochs = true,
+  ) {}
+
+  continueLearning(monitor: Monitor): boolean {
+    if (this.offset === null) this.offset = this.newEpochs ? monitor.epochsSeen : 0;
+    return monitor.epochsSeen - this.offset < this.maxEpochs;
+  }
+
+  state(): unknown {
+    return { offset: this.offset };
+  }
+
+  loadState(s: unknown): void {
+    this.offset = (s as { offset: number | null }).offset;
+  }
+}
+
+/**
+ * Stops when the channel has not fallen below (1 - propDecrease) * best for N consecutive checks:
+ * the countdown resets to N on sufficient improvement and otherwise decreases by one.
+ */
+export class MonitorBased implements TerminationCriterion {
+  readonly className = "MonitorBased";
+  private countdown: number;
+  private best = Infinity;
+  constructor(
+    readonly propDecrease = 0.01,
+    readonly N = 5,
+    readonly channelName: string | null = null,
+  ) {
+    this.countdown = N;
+  }
+
+  continueLearning(monitor: Monitor): boolean {
+    const v = monitor.last(this.channelName ?? "objective", "MonitorBased termination criterion");
+    if (v < (1 - this.propDecrease) * this.best) this.countdown = this.N;
+    else this.countdown -= 1;
+    if (v < this.best) this.best = v;
+    return this.countdown > 0;
+  }
+
+  state(): unknown {
+    // JSON has no Infinity: null stands for "no best yet".
+    return { countdown: this.countdown, best: Number.isFinite(this.best) ? this.best : null };
+  }
+
+  loadState(s: unknown): void {
+    const st = s as { countdown: number; best: number | null };
+    this.countdown = st.countdown;
+    this.best = st.best ?? Infinity;
+  }
+}
+
+/** Stops once the channel's latest value is at or below `target`. */
+export class ChannelTarget implements TerminationCriterion {
+  readonly className = "ChannelTarget";
+  constructor(
+    readonly channelName: string,
+    readonly target: number,
+  ) {}
+
+  continueLearning(monitor: Monitor): boolean {
+    return monitor.last(this.channelName, "ChannelTarget termination criterion") > this.target;
+  }
+}
+
+/**
+ * Continue while every criterion says continue. Like pylearn2's `all(...)` it stops asking at the
+ * first "stop", so later criteria's counters do not move on that check.
+ */
+export class And implements TerminationCriterion {
+  readonly className: string = "And";
+  constructor(readonly criteria: readonly TerminationCriterion[]) {}
+
+  continueLearning(monitor: Monitor): boolean {
+    return this.criteria.every((c) => c.continueLearning(monitor));
+  }
+
+  state(): unknown {
+    return this.criteria.map((c) => c.state?.() ?? null);
+  }
+
+  loadState(s: unknown): void {
+    const list = s as unknown[];
+    this.criteria.forEach((c, i) => c.loadState?.(list[i]));
+  }
+}
+
+/** Continue while any criterion says continue (short-circuits on the first "continue", as pylearn2's `any`). */
+export class Or extends And {
+  override readonly className = "Or";
+  override continueLearning(monitor: Monitor): boolean {
+    return this.criteria.some((c) => c.continueLearning(monitor));
+  }
+}
