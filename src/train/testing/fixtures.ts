@@ -61,7 +61,7 @@ export class MeanSquaredError implements Cost {
 export function regressionData(n: number, dim: number, out: number, seed = 7, noise = 0.01): DenseDesignMatrix {
   const A = new Rng(4242).fillUniform(new Float32Array(dim * out), -1, 1);
   const rng = new Rng(seed);
-  const X = rng.fillUniform(new Float32Array(n * dim), -1, 1);
+  const X = rng.fillUniform(new Float32Array(n * dim), -1, 1) as Float32Array;
   const T = new Float32Array(n * out);
   for (let i = 0; i < n; i++) {
     for (let o = 0; o < out; o++) {
