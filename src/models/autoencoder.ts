@@ -135,3 +135,22 @@ export class Autoencoder implements ReconstructionModel {
     return [{ name: "weights", tensor: "weights", layout: "vis_by_hid", ...(this.inputView ? { view: this.inputView } : {}) }];
   }
 }
+
+/** The autoencoders' YAML keywords, as the schema in src/config/components/models.ts gives them. */
+export interface AutoencoderArgs {
+  nvis: number;
+  nhid: number;
+  act_enc: Activation;
+  act_dec: Activation;
+  tied_weights: boolean;
+  irange: number;
+  istdev: number | null;
+  rng: number | readonly number[] | null;
+}
+
+export function autoencoderOptions(a: AutoencoderArgs): AutoencoderOptions {
+  return {
+    nvis: a.nvis, nhid: a.nhid, actEnc: a.act_enc, actDec: a.act_dec,
+    tiedWeights: a.tied_weights, irange: a.irange, istdev: a.istdev, seed: a.rng,
+  };
+}

@@ -1,9 +1,9 @@
 import { Tensor, noGrad } from "../engine/index.js";
 import type { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
-import { RBM, type RBMOptions } from "./rbm.js";
+import { RBM, rbmCommonOptions, type RBMCommonArgs, type RBMOptions } from "./rbm.js";
 import { standardNormal } from "./gibbs.js";
-import { GRBM_TYPE_1, type GrbmParams, type GrbmType1 } from "./grbm-energy.js";
+import { GRBM_TYPE_1, GrbmType1, type GrbmParams } from "./grbm-energy.js";
 
 export interface GaussianBinaryRBMOptions extends Omit<RBMOptions, "initBiasVis"> {
   /** The energy parameterisation (only grbm_type_1 exists, as in pylearn2's tutorials). */
@@ -110,4 +110,31 @@ export class GaussianBinaryRBM extends RBM {
   sigmaValue(): number {
     return this.sigmaDriver.item() * this.sigmaLrScale;
   }
+}
+
+/** GaussianBinaryRBM's YAML keywords, as the schema in src/config/components/models.ts gives them. */
+export interface GaussianBinaryRBMArgs extends RBMCommonArgs {
+  energy_function_class: unknown;
+  mean_vis: boolean;
+  init_sigma: number;
+  learn_sigma: boolean;
+  sigma_lr_scale: number;
+  min_sigma: number;
+  max_sigma: number;
+}
+
+export function buildGaussianBinaryRBM(a: GaussianBinaryRBMArgs): GaussianBinaryRBM {
+  if (!(a.energy_function_class instanceof GrbmType1)) {
+    throw new ConfigError("energy_function_class must be an energy function such as !obj:pylearn2.energy_functions.rbm_energy.grbm_type_1 {}");
+  }
+  return new GaussianBinaryRBM({
+    ...rbmCommonOptions(a),
+    energy: a.energy_function_class,
+    meanVis: a.mean_vis,
+    initSigma: a.init_sigma,
+    learnSigma: a.learn_sigma,
+    sigmaLrScale: a.sigma_lr_scale,
+    minSigma: a.min_sigma,
+    maxSigma: a.max_sigma,
+  });
 }

@@ -192,3 +192,80 @@ export function weightsFromRandomExamples(X: Float32Array, n: number, dim: numbe
   }
   return W;
 }
+
+// ---------- YAML construction ----------
+
+type Seed = number | readonly number[] | null;
+/** What a built dataset argument offers (DenseDesignMatrix). */
+interface DataLike {
+  X: Float32Array;
+  numExamples: number;
+  dim: number;
+}
+/** A built space argument (VectorSpace: dim; any space: totalDim). */
+interface SpaceLike {
+  dim?: number;
+  totalDim?: number;
+}
+
+/** The size a model gets from `n` or, failing that, from a space (`nvis` / `vis_space`). */
+export function sizeFrom(n: number | null, space: unknown, what: string): number {
+  if (n !== null) return n;
+  const s = space as SpaceLike | null;
+  const d = s?.dim ?? s?.totalDim;
+  if (typeof d !== "number") throw new ConfigError(`give ${what} (or a VectorSpace as ${what === "nvis" ? "vis_space" : "hid_space"})`);
+  return d;
+}
+
+/** The RBM keywords shared with GaussianBinaryRBM, as the schema in src/config/components/models.ts gives them. */
+export interface RBMCommonArgs {
+  nvis: number | null;
+  nhid: number | null;
+  vis_space: unknown;
+  hid_space: unknown;
+  irange: number;
+  init_bias_hid: number | number[];
+  rng: Seed;
+}
+
+export interface RBMArgs extends RBMCommonArgs {
+  init_bias_vis: number | number[] | null;
+  init_bias_vis_marginals: unknown;
+  random_patches_src: unknown;
+  // Keywords of pylearn2's legacy built-in trainer: accepted, no effect on SGD training.
+  base_lr: number;
+  anneal_start: number | null;
+  nchains: number;
+  sml_gibbs_steps: number;
+  monitor_reconstruction: boolean;
+}
+
+export function rbmCommonOptions(a: RBMCommonArgs): RBMOptions {
+  return {
+    nvis: sizeFrom(a.nvis, a.vis_space, "nvis"),
+    nhid: sizeFrom(a.nhid, a.hid_space, "nhid"),
+    irange: a.irange,
+    seed: a.rng,
+    initBiasHid: a.init_bias_hid,
+  };
+}
+
+/** Builds pylearn2's `RBM` from its YAML keywords. */
+export function buildRBM(a: RBMArgs): RBM {
+  const o = rbmCommonOptions(a);
+  if (a.init_bias_vis_marginals) {
+    if (a.init_bias_vis !== null) throw new ConfigError("give init_bias_vis or init_bias_vis_marginals, not both");
+    const d = a.init_bias_vis_marginals as DataLike;
+    if (d.dim !== o.nvis) throw new ConfigError(`init_bias_vis_marginals has ${d.dim} values per example; the RBM has nvis ${o.nvis}`);
+    o.initBiasVis = visBiasFromMarginals(d.X, d.numExamples, d.dim);
+  } else if (a.init_bias_vis !== null) {
+    o.initBiasVis = a.init_bias_vis;
+  }
+  if (a.random_patches_src) {
+    const d = a.random_patches_src as DataLike;
+    if (d.dim !== o.nvis) throw new ConfigError(`random_patches_src has ${d.dim} values per example; the RBM has nvis ${o.nvis}`);
+    // A generator of its own (seeded like the model's) picks the examples, so W's draw is unchanged.
+    o.initW = weightsFromRandomExamples(d.X, d.numExamples, d.dim, o.nhid, o.irange ?? 0.5, rngFromSeed(a.rng, 1001));
+  }
+  return new RBM(o);
+}

@@ -1,5 +1,10 @@
 import { z } from "zod";
 import { component, defineComponent, type AnyComponentDef } from "../registry.js";
+import type { Corruptor } from "../../models/corruptors.js";
+import { SMD as SMDCost } from "../../costs/smd.js";
+import { CDk as CDkCost } from "../../costs/cd.js";
+import { SML as SMLCost } from "../../costs/sml.js";
+import { MeanBinaryCrossEntropy as BCECost, MeanSquaredReconstructionError as MSECost } from "../../costs/reconstruction.js";
 
 /**
  * Costs (objectives). Keyword arguments follow pylearn2's costs/{ebm_estimation,autoencoder,cost}.py and
@@ -14,7 +19,8 @@ export const SMD = defineComponent({
   aliases: [`${C}.ebm_estimation.SMD`],
   kind: "cost",
   description: "Denoising score matching: mean of (score(x~) - (x - x~)/stdev^2)^2 with x~ = corruptor(x).",
-  schema: z.object({ corruptor: component("corruptor").describe("noise process producing x~ (a GaussianCorruptor)") }).strict(),
+  schema: z.object({ corruptor: component<Corruptor>("corruptor").describe("noise process producing x~ (a GaussianCorruptor)") }).strict(),
+  build: (a) => new SMDCost(a.corruptor),
 });
 
 export const CDk = defineComponent({
@@ -28,6 +34,7 @@ export const CDk = defineComponent({
       seed: z.number().int().default(42).describe("seed of the sampling noise"),
     })
     .strict(),
+  build: (a) => new CDkCost(a.nsteps, a.seed),
 });
 
 export const SML = defineComponent({
@@ -41,6 +48,7 @@ export const SML = defineComponent({
       nsteps: z.number().int().positive().describe("Gibbs steps per update"),
     })
     .strict(),
+  build: (a) => new SMLCost(a.batch_size, a.nsteps),
 });
 
 export const MeanSquaredReconstructionError = defineComponent({
@@ -49,6 +57,7 @@ export const MeanSquaredReconstructionError = defineComponent({
   kind: "cost",
   description: "Mean over the batch of the sum of squared reconstruction errors.",
   schema: z.object({}).strict(),
+  build: () => new MSECost(),
 });
 
 export const MeanBinaryCrossEntropy = defineComponent({
@@ -57,6 +66,7 @@ export const MeanBinaryCrossEntropy = defineComponent({
   kind: "cost",
   description: "Mean over the batch of the summed binary cross-entropy of the reconstruction.",
   schema: z.object({}).strict(),
+  build: () => new BCECost(),
 });
 
 export const Default = defineComponent({

@@ -1,5 +1,12 @@
 import { z } from "zod";
 import { component, defineComponent, type AnyComponentDef } from "../registry.js";
+import { buildRBM } from "../../models/rbm.js";
+import { buildGaussianBinaryRBM } from "../../models/grbm.js";
+import { GRBM_TYPE_1 } from "../../models/grbm-energy.js";
+import { Autoencoder as AutoencoderModel, autoencoderOptions } from "../../models/autoencoder.js";
+import { DenoisingAutoencoder as DenoisingAutoencoderModel } from "../../models/dae.js";
+import { ContractiveAutoencoder as ContractiveAutoencoderModel } from "../../models/cae.js";
+import * as corruption from "../../models/corruptors.js";
 
 /**
  * Models, MLP layers, spaces, energy functions and corruptors. Keyword arguments and defaults follow
@@ -56,6 +63,7 @@ export const RBM = defineComponent({
       })
       .strict(),
   ),
+  build: (a) => buildRBM(a),
 });
 
 export const GaussianBinaryRBM = defineComponent({
@@ -79,6 +87,7 @@ export const GaussianBinaryRBM = defineComponent({
       .strict()
       .refine((a) => a.min_sigma <= a.max_sigma, { message: "min_sigma must be <= max_sigma", path: ["min_sigma"] }),
   ),
+  build: (a) => buildGaussianBinaryRBM(a),
 });
 
 const activation = () =>
@@ -104,6 +113,7 @@ export const Autoencoder = defineComponent({
   kind: "model",
   description: "Autoencoder: h = act_enc(xW + b), r = act_dec(hW' + b') (tied or untied).",
   schema: z.object(autoencoderFields).strict(),
+  build: (a) => new AutoencoderModel(autoencoderOptions(a)),
 });
 
 export const DenoisingAutoencoder = defineComponent({
@@ -111,7 +121,8 @@ export const DenoisingAutoencoder = defineComponent({
   aliases: [`${M}.autoencoder.DenoisingAutoencoder`],
   kind: "model",
   description: "Autoencoder trained to reconstruct x from a corrupted copy.",
-  schema: z.object({ corruptor: component("corruptor").describe("the corruption process"), ...autoencoderFields }).strict(),
+  schema: z.object({ corruptor: component<corruption.Corruptor>("corruptor").describe("the corruption process"), ...autoencoderFields }).strict(),
+  build: (a) => new DenoisingAutoencoderModel(a.corruptor, autoencoderOptions(a)),
 });
 
 export const ContractiveAutoencoder = defineComponent({
@@ -120,6 +131,7 @@ export const ContractiveAutoencoder = defineComponent({
   kind: "model",
   description: "Autoencoder with a penalty on the encoder Jacobian's Frobenius norm (elementwise act_enc).",
   schema: z.object(autoencoderFields).strict(),
+  build: (a) => new ContractiveAutoencoderModel(autoencoderOptions(a)),
 });
 
 export const MLP = defineComponent({
@@ -429,6 +441,7 @@ export const grbm_type_1 = defineComponent({
   kind: "energy",
   description: "GRBM energy E(v,h) = -(v.b + v W h + c.h - v.v/2) / sigma^2 (scalar sigma).",
   schema: z.object({}).strict(),
+  build: () => GRBM_TYPE_1,
 });
 
 // --- corruptors -------------------------------------------------------------------------------
@@ -443,6 +456,7 @@ export const BinomialCorruptor = defineComponent({
   schema: z
     .object({ corruption_level: z.number().min(0).lt(1).describe("probability of zeroing an input"), rng: corruptorRng() })
     .strict(),
+  build: (a) => new corruption.BinomialCorruptor(a.corruption_level, a.rng),
 });
 
 export const DropoutCorruptor = defineComponent({
@@ -453,6 +467,7 @@ export const DropoutCorruptor = defineComponent({
   schema: z
     .object({ corruption_level: z.number().min(0).lt(1).describe("probability of zeroing an input"), rng: corruptorRng() })
     .strict(),
+  build: (a) => new corruption.DropoutCorruptor(a.corruption_level, a.rng),
 });
 
 export const GaussianCorruptor = defineComponent({
@@ -461,6 +476,7 @@ export const GaussianCorruptor = defineComponent({
   kind: "corruptor",
   description: "Adds N(0, stdev^2) noise to every input.",
   schema: z.object({ stdev: z.number().min(0).describe("standard deviation of the noise"), rng: corruptorRng() }).strict(),
+  build: (a) => new corruption.GaussianCorruptor(a.stdev, a.rng),
 });
 
 export const SaltPepperCorruptor = defineComponent({
@@ -471,6 +487,7 @@ export const SaltPepperCorruptor = defineComponent({
   schema: z
     .object({ corruption_level: z.number().min(0).max(1).describe("probability of corrupting an input"), rng: corruptorRng() })
     .strict(),
+  build: (a) => new corruption.SaltPepperCorruptor(a.corruption_level, a.rng),
 });
 
 export const MODEL_COMPONENTS: readonly AnyComponentDef[] = [
