@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
-import { buildTree, loadExperiment, printConfig, trainFileVars, ComponentNode, PklRef, type Registry, type TrainExperiment } from "../config/index.js";
+import { buildTree, printConfig, trainFileVars, ComponentNode, PklRef, type Registry } from "../config/index.js";
 import { readModelFile } from "../io/model-file.js";
 import { makePklLoader } from "./load.js";
+import { loadPhases, type PhasedExperiment } from "./phases.js";
 import { SILENT, type TrainReporter } from "./reporter.js";
 import { SGD } from "./sgd.js";
 import { Train, type TrainResult } from "./train.js";
@@ -24,8 +25,8 @@ export interface TrainFileOptions {
   registry?: Registry;
 }
 
-export function loadTrainExperiment(config: string, opts: Pick<TrainFileOptions, "overrides" | "cwd" | "registry"> = {}): TrainExperiment {
-  return loadExperiment(config, { overrides: opts.overrides, cwd: opts.cwd, registry: opts.registry });
+export function loadTrainExperiment(config: string, opts: Pick<TrainFileOptions, "overrides" | "cwd" | "registry"> = {}): PhasedExperiment {
+  return loadPhases(config, { overrides: opts.overrides, cwd: opts.cwd, registry: opts.registry });
 }
 
 export async function trainFile(config: string, opts: TrainFileOptions = {}): Promise<TrainResult[]> {
@@ -42,11 +43,11 @@ export async function trainFile(config: string, opts: TrainFileOptions = {}): Pr
   const results: TrainResult[] = [];
   try {
     const loadPkl = makePklLoader({ registry: opts.registry });
-    const phased = exp.trains.length > 1;
-    for (let i = 0; i < exp.trains.length; i++) {
-      const node = exp.trains[i];
+    const phased = exp.count > 1;
+    for (let i = 0; i < exp.count; i++) {
       setEnv("PYLEARN2_TRAIN_PHASE", phased ? `phase${i + 1}` : undefined);
-      if (phased) reporter.log(`Phase ${i + 1} of ${exp.trains.length}`);
+      if (phased) reporter.log(`Phase ${i + 1} of ${exp.count}`);
+      const node = exp.phase(i);
       const train = buildTree(node, { file: exp.file, dataPath: exp.dataPath, loadPkl }) as Train;
       train.files = fileInfo(node);
       if (opts.seed != null && train.algorithm instanceof SGD) train.algorithm.reseed(opts.seed);

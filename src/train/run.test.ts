@@ -1,0 +1,109 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readModelFile } from "../io/model-file.js";
+import { loadModel, makePklLoader } from "./load.js";
+import { loadTrainExperiment, trainFile } from "./run.js";
+import { testRegistry } from "./testing/fixtures.js";
+
+const dir = mkdtempSync(join(tmpdir(), "dl-run-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const registry = testRegistry();
+
+const train = (extra = "", epochs = 2) => `!obj:pylearn2.train.Train {
+    dataset: &d !obj:TestData { n: 40, dim: 3 },
+    model: !obj:TestLinear { nvis: 3, W_lr_scale: 0.5 },
+    algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+        learning_rate: .1,
+        batch_size: 8,
+        monitoring_dataset: { 'valid': *d },
+        cost: !obj:TestMSE {},
+        termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: ${epochs} },
+    },
+    extensions: [!obj:pylearn2.training_algorithms.sgd.MonitorBasedLRAdjuster { dataset_name: valid }],
+    ${extra}
+}`;
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe("trainFile (dl train as a function)", () => {
+  it("trains a YAML Train, saves to the YAML's stem + .pkl, and the file loads back as the same model", async () => {
+    const yaml = write("exp.yaml", train());
+    const [r] = await trainFile(yaml, { registry });
+    expect(r.epochs).toBe(2);
+    expect(r.savePath).toBe(join(dir, "exp.pkl"));
+    const f = readModelFile(r.savePath);
+    expect(f.config).toMatch(/^!obj:TestLinear/);
+    expect(f.metadata.train_config).toMatch(/pylearn2.train.Train/);
+    expect(Object.keys(f.monitor!.channels)).toContain("valid_objective");
+    const m = loadModel(r.savePath, { registry });
+    expect(m.className).toBe("TestLinear");
+    expect(Array.from(m.params()[0].toArray())).toEqual(Array.from(f.tensors.W.data));
+    expect(m.lrScalers?.()).toEqual({ W: 0.5 });
+  });
+
+  it("overrides and --seed change the run; the same seed repeats it exactly", async () => {
+    const yaml = write("seeded.yaml", train("save_path: seeded.pkl"));
+    const cwd = dir;
+    const run = async (seed: number | null, overrides: string[] = []) => {
+      const [r] = await trainFile(yaml, { registry, seed, overrides, cwd });
+      return Buffer.from(readModelFile(r.savePath).tensors.W.data.buffer).toString("hex");
+    };
+    const a = await run(5);
+    const b = await run(5);
+    const c = await run(6);
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+    const [r] = await trainFile(yaml, { registry, overrides: ["algorithm.termination_criterion.max_epochs=1"], cwd });
+    expect(r.epochs).toBe(1);
+  });
+
+  it("a top-level list runs phase after phase; a later phase loads an earlier phase's file with !pkl:", async () => {
+    const yaml = write(
+      "phases.yaml",
+      `[${train(`save_path: "${join(dir, "p1.pkl")}"`)},
+        !obj:pylearn2.train.Train {
+          dataset: !obj:TestData { n: 40, dim: 3 },
+          model: !pkl: "p1.pkl",
+          algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+            learning_rate: .1, batch_size: 8, cost: !obj:TestMSE {},
+            termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 1 } } }]`,
+    );
+    expect(loadTrainExperiment(yaml, { registry }).count).toBe(2);
+    const rs = await trainFile(yaml, { registry });
+    expect(rs.map((r) => r.epochs)).toEqual([2, 1]);
+    // Phase 2 has no save_path: the YAML stem + .phase2.pkl (PYLEARN2_TRAIN_PHASE).
+    expect(rs[1].savePath).toBe(join(dir, "phases.phase2.pkl"));
+    const p1 = readModelFile(join(dir, "p1.pkl")).tensors.W.data;
+    const p2 = readModelFile(rs[1].savePath).tensors.W.data;
+    expect(Array.from(p2)).not.toEqual(Array.from(p1)); // trained further from p1's weights
+    expect(process.env.PYLEARN2_TRAIN_PHASE).toBeUndefined();
+  });
+
+  it("a time budget stops between epochs once it is spent, and still saves", async () => {
+    const yaml = write("budget.yaml", train("", 100000));
+    const [r] = await trainFile(yaml, { registry, timeBudget: 0.3 });
+    expect(r.reason).toBe("time_budget");
+    expect(r.epochs).toBeGreaterThan(0);
+    expect(r.seconds).toBeGreaterThanOrEqual(0.3);
+    expect(r.seconds).toBeLessThan(5);
+    expect(readModelFile(r.savePath).monitor!.channels.valid_objective.val).toHaveLength(r.epochs + 1);
+  });
+
+  it("a damaged or truncated model file is a clear error", async () => {
+    const yaml = write("dmg.yaml", train());
+    const [r] = await trainFile(yaml, { registry });
+    const bytes = (await import("node:fs")).readFileSync(r.savePath);
+    const cut = write("cut.pkl", "");
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    expect(() => loadModel(cut, { registry })).toThrow(/cut\.pkl/);
+    writeFileSync(cut, "not a model at all");
+    expect(() => makePklLoader({ registry })(cut)).toThrow(/cut\.pkl/);
+    expect(existsSync(r.savePath)).toBe(true);
+  });
+});
