@@ -112,6 +112,8 @@ export function sortChannelNames(names: readonly string[]): string[] {
 /** A channel value as pylearn2 prints it: plain below 1e4 in magnitude, else 3-digit scientific. */
 export function formatChannelValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);
-  if (Math.abs(v) < 1e4) return String(Number(v.toPrecision(7)));
+  const r = Number(v.toPrecision(7));
+  if (r !== 0 && Math.abs(r) < 1e-4) return r.toExponential(); // 4.410443e-6, not 0.000004410443
+  if (Math.abs(v) < 1e4) return String(r);
   return v.toExponential(3);
 }

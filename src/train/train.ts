@@ -146,6 +146,7 @@ export class Train {
 
     let reason: TrainResult["reason"] = "criterion";
     let preCheck: AlgorithmState | null = null;
+    let savedAtEpoch = -1;
     for (;;) {
       if (position === "boundary") {
         if (stop.requested) this.interrupt(stop.requested, "boundary", this.algorithm.state());
@@ -179,11 +180,15 @@ export class Train {
       }
       this.runMonitoring();
       this.extContinue = this.runExtensions();
-      if (this.saveFreq > 0 && this.monitor.epochsSeen % this.saveFreq === 0) this.save(this.algorithm.state());
+      if (this.saveFreq > 0 && this.monitor.epochsSeen % this.saveFreq === 0) {
+        this.save(this.algorithm.state());
+        savedAtEpoch = this.monitor.epochsSeen;
+      }
       this.totalSeconds = (performance.now() - epochStart) / 1000;
       this.trainingSeconds = 0;
     }
-    this.save(preCheck ?? this.algorithm.state());
+    // pylearn2 saves again here; when this epoch was just saved, the files already hold this state.
+    if (savedAtEpoch !== this.monitor.epochsSeen) this.save(preCheck ?? this.algorithm.state());
     const st = this.monitor.state();
     return {
       epochs: st.epochsSeen,
