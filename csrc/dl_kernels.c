@@ -24,15 +24,17 @@ static inline float bits_to_float(i32 b) {
   return f;
 }
 
-/* exp(x) to about 2 ulp for x in [-87.3, 88]; clamps outside (exp(88) ~ 1.7e38), keeps NaN.
- * Cephes' expf: x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial in r, then 2^n by exponent bits.
- * Written without branches or library calls so loops over it vectorize in both builds. */
+/* exp(x) to about 2 ulp for x <= 88; below -87.3 (where the result would leave the normal float
+ * range) it gives 0, above 88 it clamps to exp(88) ~ 1.7e38; NaN stays NaN. The kernels call it
+ * with x <= 0 only. Cephes' expf: x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial in r,
+ * then 2^n through the exponent bits; no branches or library calls, so loops over it vectorize
+ * in both builds. */
 static inline float dl_expf(float x) {
-  x = x > 88.0f ? 88.0f : x;
-  x = x < -87.33654f ? -87.33654f : x;
+  float xc = x > 88.0f ? 88.0f : x;
+  xc = xc < -87.33654f ? -87.33654f : xc;
   /* round(x * log2 e) with the 1.5 * 2^23 trick (exact for |v| < 2^22, no floorf needed) */
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = x - n * 0.693359375f;
+  float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = xc - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -41,7 +43,8 @@ static inline float dl_expf(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.0f;
-  return p * bits_to_float(((i32)n + 127) << 23);
+  float y = p * bits_to_float(((i32)n + 127) << 23);
+  return x < -87.33654f ? 0.0f : y;
 }
 
 /* log(1 + t) for t in [0, 1] as 2 atanh(s), s = t / (2 + t) in [0, 1/3]: no cancellation for
@@ -61,10 +64,17 @@ static inline float dl_log1p01(float t) {
   return 2.0f * s * q;
 }
 
-static inline float dl_sigmoid(float x) { return 1.0f / (1.0f + dl_expf(-x)); }
+/* sigmoid through e = exp(-|x|) <= 1: 1/(1+e) for x >= 0, e/(1+e) for x < 0, so the far
+ * negative tail underflows to 0 gracefully instead of dividing by a clamped exp(88). */
+static inline float dl_sigmoid(float x) {
+  float e = dl_expf(x < 0.0f ? x : -x);
+  float s = 1.0f / (1.0f + e);
+  return x < 0.0f ? e * s : s;
+}
 
-/* tanh: Cephes' odd polynomial for |x| < 0.625 (where 1 - 2/(e^2x + 1) would cancel), else the
- * exponential form; both computed and selected, so the loop stays branch-free. */
+/* tanh: Cephes' odd polynomial for |x| < 0.625 (where the exponential form would cancel), else
+ * (1 - e)/(1 + e) with e = exp(-2|x|) <= 0.29; both computed and selected, so the loop stays
+ * branch-free. */
 static inline float dl_tanhf(float x) {
   float ax = x < 0.0f ? -x : x;
   float z = x * x;
@@ -74,7 +84,8 @@ static inline float dl_tanhf(float x) {
   p = p * z + 1.33314422036e-1f;
   p = p * z - 3.33332819422e-1f;
   float small = p * z * x + x;
-  float big = 1.0f - 2.0f / (dl_expf(2.0f * ax) + 1.0f);
+  float e = dl_expf(-2.0f * ax);
+  float big = (1.0f - e) / (1.0f + e);
   big = x < 0.0f ? -big : big;
   return ax < 0.625f ? small : big;
 }
@@ -137,7 +148,8 @@ void dl_act_backward(int act, const float *y, const float *gy, float *gx, int le
     for (int i = 0; i < len; i++) gx[i] = gy[i] * (y[i] * (1.0f - y[i]));
     break;
   case DL_ACT_TANH:
-    for (int i = 0; i < len; i++) gx[i] = gy[i] * (1.0f - y[i] * y[i]);
+    /* (1 - y)(1 + y), not 1 - y*y: near |y| = 1 the product would cancel to few digits */
+    for (int i = 0; i < len; i++) gx[i] = gy[i] * ((1.0f - y[i]) * (1.0f + y[i]));
     break;
   case DL_ACT_RELU:
     for (int i = 0; i < len; i++) gx[i] = y[i] > 0.0f ? gy[i] : 0.0f;

@@ -30,11 +30,15 @@ export function threadCount(env: NodeJS.ProcessEnv = process.env): number {
 type Candidate = { name: string; make: (why: string) => CpuKernels };
 
 /** Every path this machine might run, fastest first; `skipped` collects why others are absent. */
-function candidates(threads: number, skipped: string[]): Candidate[] {
+function candidates(threads: number, env: NodeJS.ProcessEnv, skipped: string[]): Candidate[] {
   const list: Candidate[] = [];
   try {
-    for (const isa of nativeIsas()) {
-      list.push({ name: isa === "generic" ? "native-generic" : `native-${isa}`, make: (why) => createNativeKernels({ isa: isa as NativeIsa, threads, why }) });
+    for (const isa of nativeIsas(env.DL_NATIVE_ADDON || undefined)) {
+      const addonPath = env.DL_NATIVE_ADDON || undefined;
+      list.push({
+        name: isa === "generic" ? "native-generic" : `native-${isa}`,
+        make: (why) => createNativeKernels({ isa, threads, why, addonPath }),
+      });
     }
   } catch (err) {
     skipped.push((err as Error).message);
@@ -51,42 +55,43 @@ function candidates(threads: number, skipped: string[]): Candidate[] {
   return list;
 }
 
-let active: CpuKernels | null = null;
-
 /**
- * Loads (once, synchronously, cached) the best available kernels: the native addon with the
- * best instruction set this CPU has, else relaxed-SIMD WebAssembly, else SIMD128, else plain
- * TypeScript. DL_KERNELS=native|wasm|<path name>|js forces a path (its best member for a family);
- * DL_THREADS sets the thread count.
+ * Chooses kernels for the given environment (not cached; getCpuKernels caches): the native addon
+ * with the best instruction set this CPU has, else relaxed-SIMD WebAssembly, else SIMD128, else
+ * plain TypeScript. DL_KERNELS=native|wasm|<path name>|js forces a path (a family takes its best
+ * member); a forced path that is unavailable falls back to the best one and says why in `why`.
+ * DL_THREADS sets the thread count; DL_NATIVE_ADDON another addon file (for tests).
  */
-export function getCpuKernels(): CpuKernels {
-  if (active) return active;
-  const want = process.env.DL_KERNELS?.trim() || "";
+export function selectKernels(env: NodeJS.ProcessEnv = process.env): CpuKernels {
+  const want = env.DL_KERNELS?.trim() || "";
   if (want && !(KERNEL_CHOICES as readonly string[]).includes(want)) {
     throw new UsageError(`DL_KERNELS='${want}' is not a kernel path.${suggestionSuffix(want, [...KERNEL_CHOICES])} Expected one of: ${KERNEL_CHOICES.join(", ")}`);
   }
-  const threads = threadCount();
+  const threads = threadCount(env);
   const skipped: string[] = [];
-  const list = candidates(threads, skipped);
+  const list = candidates(threads, env, skipped);
   const best = list[0];
   if (want) {
     const pick = list.find((c) => c.name === want || c.name.startsWith(`${want}-`));
-    if (pick) return (active = pick.make(`DL_KERNELS=${want}`));
-    // Forced but unavailable: keep working on the best path, and say why in `why`.
-    const reason = skipped.find((s) => s.includes(want)) ?? skipped[0] ?? "not available on this machine";
-    return (active = best.make(`DL_KERNELS=${want} unavailable (${reason}); using ${best.name}`));
+    if (pick) return pick.make(`DL_KERNELS=${want}`);
+    const family = want.split("-")[0];
+    const reason = skipped.find((s) => s.startsWith(want) || s.includes(family)) ?? `this CPU cannot run ${want}`;
+    return best.make(`DL_KERNELS=${want} unavailable (${reason}); using ${best.name}`);
   }
-  const because = best.name.startsWith("native")
-    ? "native addon loaded; best instruction set this CPU supports"
-    : skipped.length ? `${skipped[0]}` : "fastest path available";
-  return (active = best.make(because));
+  if (best.name.startsWith("native")) return best.make("native addon loaded; the best instruction set this CPU supports");
+  return best.make(skipped.length ? `${skipped.join("; ")}; using ${best.name}` : `using ${best.name}`);
+}
+
+let active: CpuKernels | null = null;
+
+/** Loads (once, synchronously, cached) the best available kernels; see selectKernels. */
+export function getCpuKernels(): CpuKernels {
+  return (active ??= selectKernels(process.env));
 }
 
 let all: CpuKernels[] | null = null;
 
 /** Every path available on this machine (for tests and the bench), each fully usable. */
 export function availableKernels(): CpuKernels[] {
-  if (all) return all;
-  const threads = threadCount();
-  return (all = candidates(threads, []).map((c) => c.make("listed by availableKernels()")));
+  return (all ??= candidates(threadCount(), process.env, []).map((c) => c.make("listed by availableKernels()")));
 }

@@ -25,7 +25,9 @@ export function createJsKernels(why = "plain TypeScript kernels"): CpuKernels {
       const f = ACT[act];
       for (let i = 0; i < m; i++) {
         const o = i * n;
-        for (let j = 0; j < n; j++) out[o + j] = f(x[o + j] + (bias ? bias[j] : 0));
+        // the sum is a float32, as in the C kernels (it matters in the tails: sigmoid(-66 + b))
+        if (bias) for (let j = 0; j < n; j++) out[o + j] = f(Math.fround(x[o + j] + bias[j]));
+        else for (let j = 0; j < n; j++) out[o + j] = f(x[o + j]);
       }
     },
     actBackward(act, y, gy, gx, len) {
@@ -45,6 +47,11 @@ function jsSgemm(
   a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
 ): void {
   checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+  if (k === 0 || alpha === 0) {
+    // BLAS semantics (and the C kernels'): no product at all, so NaN in A or B cannot enter
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) c[i * ldc + j] = beta === 0 ? 0 : beta * c[i * ldc + j];
+    return;
+  }
   const acc = new Float64Array(n);
   for (let i = 0; i < m; i++) {
     acc.fill(0);

@@ -21,30 +21,34 @@ interface Addon {
 /** Where `npm install` builds the addon (scripts/build-native.cjs). */
 export const ADDON_PATH = fileURLToPath(new URL("../../../native/build/Release/dl_native.node", import.meta.url));
 
-let addon: Addon | null = null;
-let addonError = "";
+const loaded = new Map<string, Addon | Error>();
 
-/** Loads the addon once; returns it, or throws an Error saying why it is unavailable. */
-export function loadAddon(): Addon {
-  if (addon) return addon;
-  if (!addonError) {
-    if (!existsSync(ADDON_PATH)) {
-      addonError = "native addon not built (no C compiler at npm install, or DL_SKIP_NATIVE=1; `node scripts/build-native.cjs --strict` builds it)";
+/** Loads the addon (once per path); returns it, or throws an Error saying why it is unavailable. */
+export function loadAddon(path: string = ADDON_PATH): Addon {
+  let hit = loaded.get(path);
+  if (!hit) {
+    if (!existsSync(path)) {
+      hit = new Error(path === ADDON_PATH
+        ? "native addon not built (no C compiler at npm install, or DL_SKIP_NATIVE=1; `node scripts/build-native.cjs --strict` builds it)"
+        : `native addon ${path} not found`);
     } else {
       try {
-        addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-        return addon;
+        const mod = createRequire(import.meta.url)(path) as Partial<Addon>;
+        const missing = (["sgemm", "im2col", "col2im", "biasAct", "actBackward", "isaBest"] as const).filter((f) => typeof mod[f] !== "function");
+        hit = missing.length ? new Error(`native addon failed to load: ${path} lacks ${missing.join(", ")} (not the dl kernels addon?)`) : (mod as Addon);
       } catch (err) {
-        addonError = `native addon failed to load: ${(err as Error).message.split("\n")[0]}`;
+        hit = new Error(`native addon failed to load: ${(err as Error).message.split("\n")[0]}`);
       }
     }
+    loaded.set(path, hit);
   }
-  throw new Error(addonError);
+  if (hit instanceof Error) throw hit;
+  return hit;
 }
 
 /** The instruction sets this CPU runs, best first (throws when the addon is unavailable). */
-export function nativeIsas(): NativeIsa[] {
-  const best = loadAddon().isaBest();
+export function nativeIsas(path?: string): NativeIsa[] {
+  const best = loadAddon(path).isaBest();
   return (["avx512", "avx2", "generic"] as const).filter((isa) => ISA_CODE[isa] <= best);
 }
 
@@ -55,6 +59,8 @@ export interface NativeKernelOptions {
   /** 2*m*n*k from which a GEMM is split over the threads (default NATIVE_THREAD_MIN_FLOPS). */
   threadMinFlops?: number;
   why?: string;
+  /** The addon file (default: where `npm install` builds it). */
+  addonPath?: string;
 }
 
 /** Smaller GEMMs run on the calling thread: waking a pool thread costs several µs. */
@@ -62,7 +68,7 @@ export const NATIVE_THREAD_MIN_FLOPS = 2e6;
 
 /** Kernels of the native addon: they work in place on the caller's arrays. */
 export function createNativeKernels(opts: NativeKernelOptions): CpuKernels {
-  const lib = loadAddon();
+  const lib = loadAddon(opts.addonPath);
   const isa = ISA_CODE[opts.isa];
   if (isa > lib.isaBest()) throw new Error(`this CPU cannot run the native ${opts.isa} kernels`);
   const threads = Math.max(1, Math.floor(opts.threads ?? 1));
