@@ -6,6 +6,7 @@ import { c as tarCreate } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeModelFile } from "../src/io/model-file.js";
 import { loadDataset } from "../src/data/dataset-file.js";
+import { loadDigits } from "../src/data/digits.js";
 import { DL_BIN, runDl, SHARED_DATA } from "./helpers/cli.js";
 import { startRangeServer } from "./helpers/range-server.js";
 
@@ -95,6 +96,47 @@ preprocessor: !obj:pylearn2.datasets.preprocessing.Pipeline {
     const e = runDl(["make-dataset", badYaml], { cwd: dir });
     expect(e.stderr).toContain("did you mean `which_set`");
     expect(e.code).toBe(2);
+  });
+});
+
+describe("dl make-dataset with a trained model (stacking)", () => {
+  it("writes a TransformerDataset: digits encoded by a saved autoencoder", () => {
+    // A model file as dl train writes it: the resolved YAML of the model plus its parameters.
+    const rng = (i: number) => Math.sin(i * 12.9898) * 0.3;
+    const W = Float32Array.from({ length: 64 * 5 }, (_, i) => rng(i));
+    const b = Float32Array.from({ length: 5 }, (_, i) => 0.1 * i);
+    const model = join(dir, "ae.pkl");
+    writeModelFile(model, {
+      className: "Autoencoder",
+      config: "!obj:pylearn2.models.autoencoder.Autoencoder { nvis: 64, nhid: 5, act_enc: 'sigmoid', act_dec: null, irange: 0.1 }\n",
+      tensors: {
+        weights: { shape: [64, 5], data: W },
+        hidbias: { shape: [5], data: b },
+        visbias: { shape: [64], data: new Float32Array(64) },
+        w_prime: { shape: [5, 64], data: new Float32Array(320) },
+      },
+    });
+    const yaml = join(dir, "stack.yaml");
+    writeFileSync(
+      yaml,
+      `!obj:pylearn2.datasets.transformer_dataset.TransformerDataset {
+  raw: !obj:dl.datasets.Digits { which_set: 'test', stop: 20 },
+  transformer: !pkl: "ae.pkl",
+}
+`,
+    );
+    const r = runDl(["make-dataset", yaml, "--out", join(dir, "codes.pkl")], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const codes = loadDataset(join(dir, "codes.pkl"));
+    expect(codes.dim).toBe(5);
+    expect(codes.numExamples).toBe(20);
+    // First code by hand: sigmoid(x W + b) on the first test digit.
+    expect(codes.labels).toHaveLength(20);
+    const d = loadDigits({ which_set: "test", stop: 1 });
+    let z = b[2];
+    for (let i = 0; i < 64; i++) z += d.X[i] * W[i * 5 + 2];
+    expect(codes.X[2]).toBeCloseTo(1 / (1 + Math.exp(-z)), 5);
   });
 });
 

@@ -13,6 +13,7 @@ import { TransformerDataset } from "./transformer-dataset.js";
 import { DenseDesignMatrix } from "./dataset.js";
 import { saveDataset } from "./dataset-file.js";
 import { parseIdx } from "./idx.js";
+import { Autoencoder } from "../models/autoencoder.js";
 
 /** ../shared/data beside the repository, laid out as a dl data folder already (cifar10 needs a link, see below). */
 const SHARED = resolve(import.meta.dirname, "../../../shared/data");
@@ -223,5 +224,19 @@ describe("TransformerDataset", () => {
     expect(Array.from(ds.X.subarray(0, 4))).toEqual([3, 0, 12, 6]);
     expect(Array.from(ds.labels!)).toEqual(Array.from(raw.labels!));
     expect(() => new TransformerDataset(raw, { W: 1 })).toThrow(/encode \(or perform\) method/);
+  });
+
+  it("accepts a dl model (Tensor encode): features are sigmoid(x W + b) of the autoencoder", () => {
+    const digits = loadDigits({ stop: 7 });
+    const ae = new Autoencoder({ nvis: 64, nhid: 5, actEnc: "sigmoid", actDec: null, irange: 0.5, seed: 3 });
+    const ds = new TransformerDataset(digits, ae, { batchSize: 3 });
+    expect(ds.dim).toBe(5);
+    const W = ae.weights.toArray();
+    const b = ae.hidbias.toArray();
+    for (const [r, j] of [[0, 0], [6, 4]]) {
+      let z = b[j];
+      for (let i = 0; i < 64; i++) z += digits.X[r * 64 + i] * W[i * 5 + j];
+      expect(ds.X[r * 5 + j]).toBeCloseTo(1 / (1 + Math.exp(-z)), 5);
+    }
   });
 });

@@ -1,10 +1,12 @@
 import { DenseDesignMatrix } from "./dataset.js";
 import { ConfigError, ShapeError } from "../util/errors.js";
+import { Tensor } from "../engine/tensor.js";
+import { noGrad } from "../engine/context.js";
 
 /**
  * What TransformerDataset needs of a trained model: a map from a batch of input rows to a batch of
- * feature rows. Any dl model with an encoder (autoencoders, RBMs: the hidden means) provides it;
- * pylearn2's name `perform` is accepted as well.
+ * feature rows. pylearn2's name `perform` is accepted as well, and so is any dl model (its
+ * `encode(X: Tensor): Tensor`: autoencoder codes, RBM hidden means, MLP outputs).
  */
 export interface Encoder {
   /** X holds n rows of the model's input width; returns n rows of `dim` features. */
@@ -13,9 +15,31 @@ export interface Encoder {
 
 type PerformOnly = { perform(X: Float32Array, n: number): { data: Float32Array; dim: number } };
 
-export function isEncoder(x: unknown): x is Encoder | PerformOnly {
+/** A dl model (src/models/model.ts): `encode` maps a Tensor batch to a Tensor of features. */
+type TensorEncoder = { params(): unknown[]; encode(X: Tensor): Tensor };
+
+function isTensorEncoder(x: unknown): x is TensorEncoder {
+  const o = x as Record<string, unknown> | null;
+  return !!o && typeof o.params === "function" && typeof o.encode === "function";
+}
+
+export function isEncoder(x: unknown): x is Encoder | PerformOnly | TensorEncoder {
   const o = x as Record<string, unknown> | null;
   return !!o && (typeof o.encode === "function" || typeof o.perform === "function");
+}
+
+/** One calling convention for every kind of transformer: rows in, feature rows out. */
+function rowEncoder(t: Encoder | PerformOnly | TensorEncoder, inDim: number): (X: Float32Array, n: number) => { data: Float32Array; dim: number } {
+  if (isTensorEncoder(t)) {
+    return (X, n) =>
+      noGrad(() => {
+        const out = t.encode(Tensor.from(X, [n, inDim]));
+        const arr = out.toArray();
+        return { data: arr instanceof Float32Array ? arr : Float32Array.from(arr), dim: out.shape[1] ?? 1 };
+      });
+  }
+  const a = t as Partial<Encoder & PerformOnly>;
+  return (X, n) => (a.encode ? a.encode(X, n) : a.perform!(X, n));
 }
 
 /**
@@ -26,14 +50,13 @@ export function isEncoder(x: unknown): x is Encoder | PerformOnly {
  */
 export class TransformerDataset extends DenseDesignMatrix {
   readonly raw: DenseDesignMatrix;
-  readonly transformer: Encoder | PerformOnly;
+  readonly transformer: Encoder | PerformOnly | TensorEncoder;
 
   constructor(raw: DenseDesignMatrix, transformer: unknown, opts: { batchSize?: number } = {}) {
     if (!isEncoder(transformer)) {
       throw new ConfigError("TransformerDataset: transformer must be a trained model with an encode (or perform) method, e.g. a dl model file loaded with !pkl:");
     }
-    const t = transformer as Partial<Encoder & PerformOnly>;
-    const encode = (X: Float32Array, n: number) => (t.encode ? t.encode(X, n) : t.perform!(X, n));
+    const encode = rowEncoder(transformer, raw.dim);
     const batch = Math.max(1, opts.batchSize ?? 1000);
     let out: Float32Array | undefined;
     let dim = 0;

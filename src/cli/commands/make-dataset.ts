@@ -4,12 +4,12 @@ import type { Command } from "commander";
 import { loadConfig, REGISTRY, Registry } from "../../config/index.js";
 import { DATA_COMPONENTS } from "../../config/components/data.js";
 import { resolveDataDir } from "../../data/data-dir.js";
-import { loadDataset, saveDataset } from "../../data/dataset-file.js";
+import { saveDataset } from "../../data/dataset-file.js";
+import { makePklLoader } from "../../train/load.js";
 import type { DenseDesignMatrix } from "../../data/dataset.js";
 import { datasetFromBuiltConfig, makePresetDataset, PRESETS, type StageTiming } from "../../data/make-dataset.js";
-import { detectFormat } from "../../io/model-file.js";
 import { formatBytes } from "../../io/download-progress.js";
-import { DlError, UsageError } from "../../util/errors.js";
+import { UsageError } from "../../util/errors.js";
 
 interface Opts {
   out?: string;
@@ -44,9 +44,11 @@ export function makeDatasetCommand(program: Command): void {
         const t0 = performance.now();
         const dataPath = resolveDataDir({ dataDir: o.dataDir });
         process.stdout.write(`make-dataset ${target}\n`);
-        const exp = loadConfig(target, { dataPath, registry: registryWithData() });
+        const registry = registryWithData();
+        const exp = loadConfig(target, { dataPath, registry });
         const s = performance.now();
-        const built = exp.build({ loadPkl: loadDatasetOnly });
+        // !pkl: may name dataset files and trained models (a TransformerDataset's transformer).
+        const built = exp.build({ loadPkl: makePklLoader({ registry }) });
         const { dataset, savePath } = datasetFromBuiltConfig(built, exp.file);
         stageLine({ stage: "build", seconds: (performance.now() - s) / 1000 });
         const out = resolve(o.out ?? savePath ?? `${basename(target, extname(target))}.pkl`);
@@ -79,12 +81,6 @@ function registryWithData(): Registry {
 function report(out: string, ds: DenseDesignMatrix, seconds: number): void {
   const view = ds.view ? `, view ${ds.view.rows}x${ds.view.cols}x${ds.view.channels}` : "";
   process.stdout.write(`wrote ${out}: ${ds.numExamples} x ${ds.dim}${view}, ${formatBytes(statSync(out).size)}, in ${seconds.toFixed(1)} s\n`);
-}
-
-/** `!pkl:` in a pipeline file: dataset files load here; models (for TransformerDataset) need the trainer's loader. */
-function loadDatasetOnly(path: string): unknown {
-  if (detectFormat(path) === "dl-dataset/1") return loadDataset(path);
-  throw new DlError(`${path}: make-dataset can load dataset files with !pkl:, not models (a TransformerDataset needs \`dl train\`)`);
 }
 
 function parsePositiveInt(s: string, flag: string): number {
