@@ -16,6 +16,8 @@ export interface MLPOptions {
   inputSpace?: Space | null;
   /** Seed of the parameter initialisation (pylearn2's default [2013, 1, 4]). */
   seed?: number | readonly number[] | null;
+  /** Report channels that need the targets (misclass, nll); false for unlabelled monitoring data. */
+  monitorTargets?: boolean;
 }
 
 /** Options of one forward pass. */
@@ -45,8 +47,10 @@ export class MLP implements Model {
   readonly outputDim: number;
   inputView?: DatasetView;
   config?: Record<string, unknown>;
+  readonly monitorTargets: boolean;
 
   constructor(opts: MLPOptions) {
+    this.monitorTargets = opts.monitorTargets ?? true;
     const layers = opts.layers;
     if (layers.length === 0) throw new ConfigError("MLP needs at least one layer");
     const names = new Set<string>();
@@ -167,7 +171,7 @@ export class MLP implements Model {
   monitorChannels(batch: Batch, _ctx: StepContext): Channels {
     return noGrad(() => {
       const out: Channels = {};
-      const targets = batch.y || batch.labels || batch.targets ? targetsOf(batch) : undefined;
+      const targets = this.monitorTargets && (batch.y || batch.labels || batch.targets) ? targetsOf(batch) : undefined;
       let state = this.prepareInput(batch.X);
       this.layers.forEach((l, i) => {
         const below = state;

@@ -31,6 +31,9 @@ export interface EncoderModel {
  * are renamed in place) so that two pretrained layers, each with a `W`, stay distinct in the
  * MLP's file. Frozen parameters are still saved, through extraState.
  */
+/** Models already wrapped: renaming one's parameters twice would break the first wrapper's names. */
+const wrapped = new WeakSet<object>();
+
 export class PretrainedLayer extends Layer {
   readonly className = "PretrainedLayer";
   /** Each wrapped parameter's original name -> its name in the MLP. */
@@ -45,6 +48,10 @@ export class PretrainedLayer extends Layer {
     if (typeof content.encode !== "function" || content.outputDim === undefined) {
       throw new ConfigError(`layer ${layerName}: layer_content (${content.className}) has no upward pass (encode) to use as a layer`);
     }
+    if (wrapped.has(content)) {
+      throw new ConfigError(`layer ${layerName}: its ${content.className} is already wrapped by another PretrainedLayer; load the file twice for two layers`);
+    }
+    wrapped.add(content);
     for (const t of content.params()) {
       const orig = t.name ?? `param${this.renamed.size}`;
       const name = `${layerName}_${orig}`;

@@ -5,6 +5,13 @@ import { SMD as SMDCost } from "../../costs/smd.js";
 import { CDk as CDkCost } from "../../costs/cd.js";
 import { SML as SMLCost } from "../../costs/sml.js";
 import { MeanBinaryCrossEntropy as BCECost, MeanSquaredReconstructionError as MSECost } from "../../costs/reconstruction.js";
+import type { Cost } from "../../costs/cost.js";
+import { Default as DefaultCost } from "../../costs/mlp-default.js";
+import { Hinge as HingeCost } from "../../costs/hinge.js";
+import { L1WeightDecay as L1WeightDecayCost, WeightDecay as WeightDecayCost } from "../../costs/weight-decay.js";
+import { Dropout as DropoutCost } from "../../costs/dropout.js";
+import { SumOfCosts as SumOfCostsCost } from "../../costs/sum-of-costs.js";
+import { MethodCost as MethodCostCost } from "../../costs/method-cost.js";
 
 /**
  * Costs (objectives). Keyword arguments follow pylearn2's costs/{ebm_estimation,autoencoder,cost}.py and
@@ -75,14 +82,21 @@ export const Default = defineComponent({
   kind: "cost",
   description: "The MLP's own cost: its output layer's (e.g. Softmax: negative log-likelihood).",
   schema: z.object({}).strict(),
+  build: () => new DefaultCost(),
 });
 
 export const Hinge = defineComponent({
   name: "Hinge",
   aliases: [],
   kind: "cost",
-  description: "Multiclass one-vs-rest hinge loss for an SVM output layer: mean of max(0, margin - y s).",
-  schema: z.object({ margin: z.number().positive().default(1).describe("the margin") }).strict(),
+  description: "One-vs-rest multiclass hinge for an SVM output layer: batch mean of sum_k max(0, margin - t_k s_k), t_k = +1 for the true class, else -1.",
+  schema: z
+    .object({
+      margin: z.number().positive().default(1).describe("the margin"),
+      squared: z.boolean().default(false).describe("square each hinge (the L2-SVM: smooth, often better with SGD)"),
+    })
+    .strict(),
+  build: (a) => new HingeCost(a.margin, a.squared),
 });
 
 /** A number per layer (list), per layer name (dict), or one for all. */
@@ -96,6 +110,7 @@ export const WeightDecay = defineComponent({
   kind: "cost",
   description: "L2 weight decay: sum over layers of coeff * sum of squared weights.",
   schema: z.object({ coeffs }).strict(),
+  build: (a) => new WeightDecayCost(a.coeffs),
 });
 
 export const L1WeightDecay = defineComponent({
@@ -104,6 +119,7 @@ export const L1WeightDecay = defineComponent({
   kind: "cost",
   description: "L1 weight decay: sum over layers of coeff * sum of absolute weights.",
   schema: z.object({ coeffs }).strict(),
+  build: (a) => new L1WeightDecayCost(a.coeffs),
 });
 
 export const Dropout = defineComponent({
@@ -120,6 +136,14 @@ export const Dropout = defineComponent({
       per_example: z.boolean().default(true).describe("a fresh mask for each example (false: one per batch)"),
     })
     .strict(),
+  build: (a) =>
+    new DropoutCost({
+      defaultInputIncludeProb: a.default_input_include_prob,
+      inputIncludeProbs: a.input_include_probs,
+      defaultInputScale: a.default_input_scale,
+      inputScales: a.input_scales,
+      perExample: a.per_example,
+    }),
 });
 
 export const SumOfCosts = defineComponent({
@@ -135,6 +159,7 @@ export const SumOfCosts = defineComponent({
         .describe("the costs, each optionally as [coefficient, cost]"),
     })
     .strict(),
+  build: (a) => new SumOfCostsCost(a.costs as Array<Cost | [number, Cost]>),
 });
 
 export const MethodCost = defineComponent({
@@ -148,6 +173,7 @@ export const MethodCost = defineComponent({
       data_specs: z.null().default(null).describe("accepted for compatibility; must be null"),
     })
     .strict(),
+  build: (a) => new MethodCostCost(a.method),
 });
 
 export const COST_COMPONENTS: readonly AnyComponentDef[] = [

@@ -7,6 +7,7 @@ import { Autoencoder as AutoencoderModel, autoencoderOptions } from "../../model
 import { DenoisingAutoencoder as DenoisingAutoencoderModel } from "../../models/dae.js";
 import { ContractiveAutoencoder as ContractiveAutoencoderModel } from "../../models/cae.js";
 import * as corruption from "../../models/corruptors.js";
+import * as mlp from "../../models/mlp-build.js";
 
 /**
  * Models, MLP layers, spaces, energy functions and corruptors. Keyword arguments and defaults follow
@@ -156,6 +157,7 @@ export const MLP = defineComponent({
       message: "give nvis or input_space, not both",
       path: ["nvis"],
     }),
+  build: (a) => mlp.buildMLP(a),
 });
 
 // --- layers -----------------------------------------------------------------------------------
@@ -192,22 +194,25 @@ function oneInit<T extends { irange: unknown; istdev?: unknown; sparse_init: unk
   });
 }
 
-function linearLayer(name: string, description: string, extra: z.ZodRawShape = {}, alias = `${M}.mlp.${name}`) {
+/** `build` receives the validated keyword arguments (typed by the builder in src/models/mlp-build.ts). */
+function linearLayer(name: string, description: string, build: (a: never) => unknown, extra: z.ZodRawShape = {}, alias = `${M}.mlp.${name}`) {
   return defineComponent({
     name,
     aliases: [alias],
     kind: "layer",
     description,
     schema: oneInit(z.object({ ...linearFields, ...extra }).strict()),
+    build: (a) => build(a as never),
   });
 }
 
-export const Linear = linearLayer("Linear", "Affine layer y = xW + b (a regression output layer).");
-export const Tanh = linearLayer("Tanh", "Affine layer followed by tanh.");
-export const Sigmoid = linearLayer("Sigmoid", "Affine layer followed by the logistic sigmoid.", {
-  monitor_style: z.enum(["detection", "classification", "bit_vector_class"]).default("detection").describe("which channels to report as an output layer"),
+export const Linear = linearLayer("Linear", "Affine layer y = xW + b (a regression output layer).", mlp.buildLinear);
+export const Tanh = linearLayer("Tanh", "Affine layer followed by tanh.", mlp.buildTanh);
+export const Sigmoid = linearLayer("Sigmoid", "Affine layer followed by the logistic sigmoid.", mlp.buildSigmoid, {
+  // pylearn2 also takes one_hot_class; 'classification' is its deprecated name for bit_vector_class.
+  monitor_style: z.enum(["detection", "one_hot_class", "bit_vector_class", "classification"]).default("detection").describe("which channels to report as an output layer"),
 });
-export const RectifiedLinear = linearLayer("RectifiedLinear", "Affine layer followed by max(x, left_slope * x).", {
+export const RectifiedLinear = linearLayer("RectifiedLinear", "Affine layer followed by max(x, left_slope * x).", mlp.buildRectifiedLinear, {
   left_slope: z.number().default(0).describe("slope for negative inputs (leaky ReLU when > 0)"),
 });
 
@@ -235,6 +240,7 @@ export const Softmax = defineComponent({
       message: "give at most one of irange, istdev, sparse_init",
       path: ["irange"],
     }),
+  build: (a) => mlp.buildSoftmax(a),
 });
 
 export const Maxout = defineComponent({
@@ -262,6 +268,7 @@ export const Maxout = defineComponent({
       min_zero: z.boolean().default(false).describe("include 0 among the pieces (max(0, pieces))"),
     })
     .strict(),
+  build: (a) => mlp.buildMaxout(a),
 });
 
 export const LpPooling = defineComponent({
@@ -277,6 +284,7 @@ export const LpPooling = defineComponent({
       p: z.number().gte(1).default(2).describe("the exponent p (2: L2 pooling)"),
     })
     .strict(),
+  build: (a) => mlp.buildLpPooling(a),
 });
 
 export const LocallyConnected = defineComponent({
@@ -297,6 +305,7 @@ export const LocallyConnected = defineComponent({
       b_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for b"),
     })
     .strict(),
+  build: (a) => mlp.buildLocallyConnected(a),
 });
 
 const convFields = {
@@ -339,6 +348,7 @@ export const ConvElemwise = defineComponent({
       message: "pool_type needs pool_shape and pool_stride",
       path: ["pool_shape"],
     }),
+  build: (a) => mlp.buildConvElemwise(a),
 });
 
 export const ConvRectifiedLinear = defineComponent({
@@ -357,6 +367,7 @@ export const ConvRectifiedLinear = defineComponent({
     })
     .strict()
     .refine((a) => a.irange !== null || a.sparse_init !== null, needsInit),
+  build: (a) => mlp.buildConvRectifiedLinear(a),
 });
 
 export const PretrainedLayer = defineComponent({
@@ -371,6 +382,7 @@ export const PretrainedLayer = defineComponent({
       freeze_params: z.boolean().default(false).describe("keep its parameters fixed"),
     })
     .strict(),
+  build: (a) => mlp.buildPretrainedLayer(a),
 });
 
 export const SVM = defineComponent({
@@ -389,6 +401,7 @@ export const SVM = defineComponent({
       })
       .strict(),
   ),
+  build: (a) => mlp.buildSVM(a),
 });
 
 // --- spaces -----------------------------------------------------------------------------------
@@ -405,6 +418,7 @@ export const VectorSpace = defineComponent({
       dtype: z.enum(["floatX", "float32"]).default("floatX").describe("element type (dl computes in float32)"),
     })
     .strict(),
+  build: (a) => mlp.buildVectorSpace(a),
 });
 
 export const Conv2DSpace = defineComponent({
@@ -431,6 +445,7 @@ export const Conv2DSpace = defineComponent({
       message: "give num_channels (or channels), exactly one of them",
       path: ["num_channels"],
     }),
+  build: (a) => mlp.buildConv2DSpace(a),
 });
 
 // --- energy functions -------------------------------------------------------------------------
