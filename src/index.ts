@@ -7,3 +7,5 @@ export { tilePatches, gridFor, type PatchSet, type Rescale } from "./viz/patch-v
 export { loadMonitors, monitorChart, writeChart, renderChartTerminal, type PlotOptions } from "./viz/plot-monitor.js";
 export { buildCodebook, selectChannels, defaultSelection, type XAxis } from "./viz/channels.js";
 export { encodePng, decodePng, readPng, writePng, type PixelImage } from "./io/png.js";
+export * as data from "./data/index.js";
+export { DenseDesignMatrix, loadDataset, saveDataset, resolveDataDir, makePresetDataset, fetchCifar10, fetchMnist } from "./data/index.js";
