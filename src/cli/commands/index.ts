@@ -7,6 +7,7 @@ import { plotMonitorCommand } from "./plot-monitor.js";
 import { showWeightsCommand } from "./show-weights.js";
 import { componentsCommand } from "./components.js";
 import { trainCommand } from "./train.js";
+import { doctorCommand } from "./doctor.js";
 
 /**
  * Every `dl` command, in the order `dl --help` lists them. A command is a function that adds
@@ -21,4 +22,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   downloadMnistCommand,
   infoCommand,
   componentsCommand,
+  doctorCommand,
 ];
