@@ -9,3 +9,11 @@ export { buildCodebook, selectChannels, defaultSelection, type XAxis } from "./v
 export { encodePng, decodePng, readPng, writePng, type PixelImage } from "./io/png.js";
 export * as data from "./data/index.js";
 export { DenseDesignMatrix, loadDataset, saveDataset, resolveDataDir, makePresetDataset, fetchCifar10, fetchMnist } from "./data/index.js";
+export { MLP, type MLPOptions } from "./models/mlp.js";
+export * as nn from "./nn/index.js";
+export { Default } from "./costs/mlp-default.js";
+export { MethodCost } from "./costs/method-cost.js";
+export { Hinge } from "./costs/hinge.js";
+export { WeightDecay, L1WeightDecay } from "./costs/weight-decay.js";
+export { Dropout } from "./costs/dropout.js";
+export { SumOfCosts } from "./costs/sum-of-costs.js";
