@@ -34,5 +34,7 @@ build() { # name, extra flags...
   mv "$out/$name.tmp" "$out/$name.wasm"
   echo "build-wasm: wrote $out/$name.wasm ($(wc -c <"$out/$name.wasm") bytes)"
 }
-build dl-kernels-simd128
-build dl-kernels-relaxed -mrelaxed-simd -DDL_RELAXED_SIMD
+# the two builds are independent: run them side by side
+build dl-kernels-simd128 & simd=$!
+build dl-kernels-relaxed -mrelaxed-simd -DDL_RELAXED_SIMD & relaxed=$!
+wait "$simd" && wait "$relaxed"
