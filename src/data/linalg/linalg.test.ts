@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../util/rng.js";
 import { eighSymmetric } from "./eigh.js";
 import { affineRows, centeredGram, columnMeans } from "./blocked.js";
+import { affineRowRange } from "./row-kernels.js";
 
 function randomSymmetric(n: number, rng: Rng): Float64Array {
   const A = new Float64Array(n * n);
@@ -45,7 +46,7 @@ describe("eighSymmetric", () => {
     expect(vectors[0 * 2 + 0] * vectors[1 * 2 + 0]).toBeLessThan(0); // (1,-1) direction for 1
   });
 
-  it.each([1, 3, 17, 64, 193])("decomposes a random symmetric %i x %i matrix", (n) => {
+  it.each([1, 3, 17, 64, 193])("decomposes a random symmetric matrix of size %i", (n) => {
     const A = randomSymmetric(n, new Rng(n));
     const { values, vectors } = eighSymmetric(A, n);
     for (let i = 1; i < n; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
@@ -109,5 +110,49 @@ describe("blocked products", () => {
       }
     }
     expect(worst).toBeLessThan(2 ** -23);
+  });
+});
+
+describe("worker-thread split", () => {
+  function withThreads<T>(t: string, f: () => T): T {
+    const prev = process.env.DL_THREADS;
+    process.env.DL_THREADS = t;
+    try {
+      return f();
+    } finally {
+      if (prev === undefined) delete process.env.DL_THREADS;
+      else process.env.DL_THREADS = prev;
+    }
+  }
+
+  it("gives bit-identical results on 1 and 3 threads, and the float64 answer (3 Gram chunks, odd row count)", () => {
+    const rng = new Rng(5);
+    const n = 40011;
+    const d = 30;
+    const X = Float32Array.from({ length: n * d }, () => rng.normal() + 0.5);
+    const mean = columnMeans(X, n, d);
+    const G1 = withThreads("1", () => centeredGram(X, n, d, mean));
+    const G3 = withThreads("3", () => centeredGram(X, n, d, mean));
+    expect(G3).toEqual(G1);
+    const ref = new Float64Array(d * d);
+    for (let r = 0; r < n; r++)
+      for (let i = 0; i < d; i++) {
+        const xi = X[r * d + i] - mean[i];
+        for (let j = 0; j < d; j++) ref[i * d + j] += xi * (X[r * d + j] - mean[j]);
+      }
+    let worst = 0;
+    for (let i = 0; i < d * d; i++) worst = Math.max(worst, Math.abs(G3[i] - ref[i]) / n);
+    expect(worst).toBeLessThan(1e-12);
+
+    const k = 7;
+    const P = Float64Array.from({ length: d * k }, () => rng.normal());
+    const a1 = withThreads("1", () => affineRows(X, n, d, P, k, mean));
+    const a3 = withThreads("3", () => affineRows(X, n, d, P, k, mean));
+    expect(a3).toEqual(a1);
+    const Pq = new Float64Array(2 * d * 4);
+    for (let q = 0; q < 2; q++) for (let i = 0; i < d; i++) for (let s = 0; s < 4; s++) Pq[(q * d + i) * 4 + s] = q * 4 + s < k ? P[i * k + q * 4 + s] : 0;
+    const ref2 = new Float32Array(n * k);
+    affineRowRange(X, d, 0, n, mean, Pq, k, 8, ref2);
+    expect(a3).toEqual(ref2);
   });
 });
