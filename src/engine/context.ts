@@ -1,5 +1,10 @@
 import type { Backend } from "./backend.js";
 import { cpuBackend } from "./backends/reference.js";
+import { installCpuKernels } from "./backends/cpu-kernels.js";
+
+// Tensors on the CPU use the fast kernels by default (chosen lazily, at the first matrix product);
+// DL_KERNELS=js forces plain TypeScript.
+installCpuKernels();
 
 /** Engine-wide switches: whether ops record the graph, and which backend new tensors live on. */
 export const engineState = {

@@ -5,3 +5,4 @@ export { noGrad, setDefaultBackend, defaultBackend, engineState } from "./contex
 export { cpuBackend, float64Backend, ReferenceBackend } from "./backends/reference.js";
 export type { Backend } from "./backend.js";
 export { checkGradients } from "./gradcheck.js";
+export { installCpuKernels, activeCpuKernels } from "./backends/cpu-kernels.js";

@@ -13,6 +13,12 @@ export type GemmFn = (
   a: Arr, aOff: number, b: Arr, bOff: number, c: Arr, cOff: number,
 ) => void;
 
+/** Fast im2col/col2im with the reference's layout (see Backend.im2col); `out`/`dx` arrive zeroed. */
+export interface ConvKernels {
+  im2col(x: Arr, g: Conv2dGeometry, out: Arr): void;
+  col2im(cols: Arr, g: Conv2dGeometry, dx: Arr): void;
+}
+
 const UNARY: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
   exp: Math.exp,
@@ -131,6 +137,13 @@ export class ReferenceBackend implements Backend {
   /** Replaces the GEMM (used by the fast-kernel CPU backend). */
   setGemm(fn: GemmFn): void {
     this.gemm = fn;
+  }
+
+  private conv: ConvKernels | null = null;
+
+  /** Replaces im2col / col2im (the fast-kernel CPU backend). */
+  setConvKernels(k: ConvKernels | null): void {
+    this.conv = k;
   }
 
   private slab: ArrayBuffer = new ArrayBuffer(0);
@@ -467,6 +480,10 @@ export class ReferenceBackend implements Backend {
     const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
     const cols = N * oh * ow;
     const out = this.alloc(C * kh * kw * cols);
+    if (this.conv) {
+      this.conv.im2col(x, g, out);
+      return out;
+    }
     for (let c = 0; c < C; c++)
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
@@ -492,6 +509,10 @@ export class ReferenceBackend implements Backend {
     const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
     const cols = N * oh * ow;
     const dx = this.alloc(N * C * H * W);
+    if (this.conv) {
+      this.conv.col2im(colsArr, g, dx);
+      return dx;
+    }
     for (let c = 0; c < C; c++)
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
