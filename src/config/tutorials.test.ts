@@ -172,7 +172,15 @@ describe("build", () => {
   });
 
   test("a component without a build function: recognised but not implemented yet (exit 2, located)", () => {
-    const exp = loadExperiment(join(CONFIGS, "cifar_grbm_smd.yaml"), opts);
+    const Unbuilt = defineComponent({
+      name: "Unbuilt",
+      aliases: ["pkg.Unbuilt"],
+      kind: "model",
+      description: "test: a schema with no build function",
+      schema: z.object({ n: z.number().default(1) }).strict(),
+    });
+    const registry = new Registry([Unbuilt]);
+    const exp = loadConfigText("# a comment\n!obj:pkg.Unbuilt { n: 2 }\n", join(dir, "unbuilt.yaml"), { ...opts, registry });
     const err = (() => {
       try {
         exp.build({ loadPkl: () => ({}) });
@@ -183,8 +191,8 @@ describe("build", () => {
     expect(err).toBeInstanceOf(ConfigError);
     const ce = err as ConfigError;
     expect(ce.exitCode).toBe(2);
-    expect(ce.message).toMatch(/is recognised but not implemented yet/);
-    expect(ce.message).toContain("cifar_grbm_smd.yaml:");
+    expect(ce.message).toMatch(/Unbuilt is recognised but not implemented yet/);
+    expect(ce.message).toContain("unbuilt.yaml:2");
   });
 
   test("!import builds to a factory that validates its keyword arguments", () => {
