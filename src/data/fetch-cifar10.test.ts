@@ -99,11 +99,17 @@ describe("fetchCifar10 over HTTP", () => {
 });
 
 describe("fetchCifar10 offline (--from FILE | DIR)", () => {
-  it("unpacks a local archive", async () => {
+  it("unpacks a local archive, clearing temp folders a killed run left behind", async () => {
     const dataDir = freshDataDir();
+    const stale = join(dataDir, "cifar10", ".cifar-10-batches-bin.tmp-999999");
+    mkdirSync(stale, { recursive: true });
+    const live = join(dataDir, "cifar10", `.cifar-10-batches-bin.tmp-${process.ppid}`); // a running process's: kept
+    mkdirSync(live);
     const r = await fetchCifar10({ dataDir, from: join(dir, "small.tar.gz"), hashes: SMALL_HASHES });
     expect(r.status).toBe("unpacked");
     expect(existsSync(join(installed(dataDir), "batches.meta.txt"))).toBe(true);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
   });
 
   it("copies the five real training batches from a folder and verifies them against the published sha256", async () => {

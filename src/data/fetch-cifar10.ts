@@ -6,7 +6,7 @@ import { extractTar } from "../io/tar-extract.js";
 import { CIFAR10_SHA256 } from "./checksums.js";
 import { cifar10Folder, CIFAR10_TEST_FILE, CIFAR10_TEST_PREFIX_FILE } from "./cifar10.js";
 import { resolveDataDirWithSource } from "./data-dir.js";
-import { classifySource, describeMismatches, findFolderWith, installFolder, verifyFiles } from "./fetch-common.js";
+import { classifySource, describeMismatches, findFolderWith, installFolder, removeStale, verifyFiles } from "./fetch-common.js";
 
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
 const ARCHIVE_NAME = "cifar-10-binary.tar.gz";
@@ -59,6 +59,7 @@ export async function fetchCifar10(opts: FetchCifar10Options = {}): Promise<Fetc
 
   const source = classifySource(opts.from ?? CIFAR10_URL);
   mkdirSync(parent, { recursive: true });
+  removeStale(parent, /^(\.cifar-10-batches-bin\.tmp|\.cifar-10-batches-bin\.ready|cifar-10-batches-bin\.old)-(\d+)$/);
   const tmp = join(parent, `.cifar-10-batches-bin.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);

@@ -65,3 +65,26 @@ export function describeMismatches(bad: Mismatch[], algorithm = "sha256"): strin
     .map((m) => (m.actual === undefined ? `${m.file}: missing` : `${m.file}: ${algorithm} is ${m.actual.slice(0, 16)}..., expected ${m.expected.slice(0, 16)}...`))
     .join("; ");
 }
+
+/** Whether a process with this id is running (so its temp folder is still in use). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes temp folders/files in `dir` named `<something>-<pid>` by `pattern` (whose last group is
+ * the pid) that a killed run (Ctrl-C) left behind, so they do not pile up; live runs' are kept.
+ */
+export function removeStale(dir: string, pattern: RegExp): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const m = pattern.exec(name);
+    if (m && !alive(Number(m[m.length - 1]))) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}

@@ -1,11 +1,11 @@
-import { copyFileSync, constants, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, constants, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DlError } from "../util/errors.js";
 import { downloadToFile, type DownloadOptions } from "../io/download.js";
 import { extractTar } from "../io/tar-extract.js";
 import { MNIST_GZ_SHA256, MNIST_RAW_MD5, hashFile } from "./checksums.js";
 import { resolveDataDirWithSource } from "./data-dir.js";
-import { classifySource, findFolderWith } from "./fetch-common.js";
+import { classifySource, findFolderWith, removeStale } from "./fetch-common.js";
 import { mnistFolder, MNIST_FILES } from "./mnist.js";
 
 /** PyTorch's S3 mirror of the original files (yann.lecun.com no longer serves them reliably). */
@@ -64,6 +64,7 @@ export async function fetchMnist(opts: FetchMnistOptions = {}): Promise<FetchMni
   for (const name of NAMES) if (opts.force || !(await presentOk(name))) todo.push(name);
   if (todo.length === 0) return { folder, status: "present", files: NAMES.map((n) => n) };
   mkdirSync(folder, { recursive: true });
+  removeStale(folder, /^\.(.+\.tmp|unpack)-(\d+)$/);
 
   /** Verifies `src` and moves/copies it into place as `name[.gz]`, removing the other form. */
   const install = async (src: string, name: string, gz: boolean, move: boolean) => {
@@ -102,7 +103,9 @@ export async function fetchMnist(opts: FetchMnistOptions = {}): Promise<FetchMni
     // An archive URL downloads beside the folder (so an interrupted download resumes), then unpacks to scratch.
     const archive = source.kind === "file" ? source.path : join(folder, "mnist-archive.download");
     if (source.kind === "url") await downloadToFile(source.url, archive, opts.download?.("archive"));
-    scratch = mkdtempSync(join(folder, ".unpack-"));
+    scratch = join(folder, `.unpack-${process.pid}`);
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch);
     root = scratch;
     try {
       await extractTar(archive, root);

@@ -1,7 +1,6 @@
-import { createWriteStream, existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import { pipeline } from "node:stream";
 import { DlError } from "../util/errors.js";
 import { silentProgress, type ProgressSink } from "./download-progress.js";
 
@@ -139,29 +138,54 @@ function attempt(url: string, part: string, offset: number, idleMs: number, prog
         total = len !== undefined ? Number(len) : undefined;
       }
       progress.start(total, start);
-      const out = createWriteStream(part, { flags: start > 0 ? "a" : "w" });
+      // Chunks are written synchronously as they arrive, so when this attempt ends the file holds
+      // exactly the bytes received: the next attempt's Range starts at its size with no write in flight.
+      let fd: number;
+      try {
+        fd = openSync(part, start > 0 ? "a" : "w");
+      } catch (e) {
+        drain();
+        return reject(new DlError(`cannot write ${part}: ${(e as Error).message}`));
+      }
       let received = start;
       let writeError: Error | undefined;
-      res.on("data", (chunk: Buffer) => {
-        received += chunk.length;
-        progress.update(received);
-      });
-      out.on("error", (e) => (writeError ??= e));
-      // pipeline closes the file whether the body ends, errors or is cut, so what arrived is on disk for the next attempt.
-      pipeline(res, out, (err) => {
+      let netError: Error | undefined;
+      let settled = false;
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        closeSync(fd);
         if (writeError) {
           progress.done(false);
           return reject(new DlError(`cannot write ${part}: ${writeError.message}`));
         }
         const short = total !== undefined && received < total;
-        if (err || short || !res.complete) {
+        if (netError || short || !res.complete) {
           progress.done(false);
-          const why = err && !short ? `the connection failed (${(err as NodeJS.ErrnoException).code ?? err.message})` : `the connection closed after ${received} of ${total ?? "?"} bytes`;
+          const why = netError && !short
+            ? `the connection failed (${(netError as NodeJS.ErrnoException).code ?? netError.message})`
+            : `the connection closed after ${received} of ${total ?? "?"} bytes`;
           return reject(new TransientError(why));
         }
         progress.done(true);
         resolve(true);
+      };
+      res.on("data", (chunk: Buffer) => {
+        if (settled || writeError) return;
+        try {
+          let off = 0;
+          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        } catch (e) {
+          writeError = e as Error;
+          res.destroy();
+          return;
+        }
+        received += chunk.length;
+        progress.update(received);
       });
+      res.on("error", (e) => (netError ??= e));
+      res.on("end", finish);
+      res.on("close", finish);
     });
     req.setTimeout(idleMs, () => req.destroy(new TransientError(`no data for ${Math.round(idleMs / 1000)} s`)));
     req.on("error", (e) => {
