@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, gradients } from "../engine/index.js";
+import { Tensor, checkGradients, cpuBackend, float64Backend, gradients, setDefaultBackend } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
 import { GaussianBinaryRBM } from "../models/grbm.js";
@@ -50,6 +50,51 @@ describe("SMD (denoising score matching)", () => {
     expectRel(gb.toArray(), V.grad_bias_vis, 1e-5, "grad_bias_vis");
     expectRel(gc.toArray(), V.grad_bias_hid, 1e-4, "grad_bias_hid");
     expectRel(gd.toArray(), [V.grad_sigma_driver], 1e-4, "grad_sigma_driver");
+  });
+
+  it("the training path (closed-form gradients) equals the vectors and autodiff", () => {
+    const m = referenceModel();
+    const X = Tensor.from(flat(V.x), [3, V.nvis]);
+    const Xt = X.add(Tensor.from(flat(V.noise), [3, V.nvis]).mul(V.stdev));
+    const { grads, objective } = new SMD(new GaussianCorruptor(V.stdev)).gradientsFor(m, X, Xt);
+    expect(Math.abs(objective.item() - V.objective) / V.objective).toBeLessThan(1e-5);
+    expectRel(grads[0].toArray(), flat(V.grad_W), 1e-4, "grad_W");
+    expectRel(grads[1].toArray(), V.grad_bias_vis, 1e-5, "grad_bias_vis");
+    expectRel(grads[2].toArray(), V.grad_bias_hid, 1e-4, "grad_bias_hid");
+    expectRel(grads[3].toArray(), [V.grad_sigma_driver], 1e-4, "grad_sigma_driver");
+    // In float64 on random problems, with sigma learned or fixed, it is autodiff to rounding.
+    setDefaultBackend(float64Backend);
+    try {
+      for (const learnSigma of [true, false]) {
+        const g = new GaussianBinaryRBM({ nvis: 7, nhid: 5, irange: 1, initSigma: 0.7, sigmaLrScale: 0.01, learnSigma, seed: 3 });
+        g.biasHid.assign(Tensor.from(new Rng(4).fillNormal(new Float64Array(5)), [5]));
+        g.biasVis.assign(Tensor.from(new Rng(5).fillNormal(new Float64Array(7)), [7]));
+        const Xr = Tensor.from(new Rng(6).fillNormal(new Float64Array(4 * 7)), [4, 7]);
+        const Xn = Xr.add(Tensor.from(new Rng(7).fillNormal(new Float64Array(4 * 7), 0, 0.3), [4, 7]));
+        const cost = new SMD(new GaussianCorruptor(0.3));
+        const fast = cost.gradientsFor(g, Xr, Xn);
+        const J = cost.objective(g, Xr, Xn);
+        const slow = gradients(J, g.params());
+        expect(fast.grads).toHaveLength(learnSigma ? 4 : 3);
+        expect(fast.objective.item()).toBeCloseTo(J.item(), 12);
+        slow.forEach((t, k) => {
+          const a = fast.grads[k].toArray(), b = t.toArray();
+          for (let i = 0; i < b.length; i++) expect(a[i]).toBeCloseTo(b[i], 11);
+        });
+      }
+    } finally {
+      setDefaultBackend(cpuBackend);
+    }
+  });
+
+  it("falls back to autodiff for a score model without a closed form", () => {
+    const m = referenceModel();
+    const X = Tensor.from(flat(V.x), [3, V.nvis]);
+    const Xt = X.add(Tensor.from(flat(V.noise), [3, V.nvis]).mul(V.stdev));
+    const plain = { className: "Plain", inputDim: V.nvis, params: () => m.params(), score: (v: Tensor) => m.score(v) } as Model;
+    const { grads, objective } = new SMD(new GaussianCorruptor(V.stdev)).gradientsFor(plain, X, Xt);
+    expect(Math.abs(objective.item() - V.objective) / V.objective).toBeLessThan(1e-5);
+    expectRel(grads[3].toArray(), [V.grad_sigma_driver], 1e-4, "grad_sigma_driver");
   });
 
   it("is the mean over batch and units (not a sum, not half): a hand computation", () => {

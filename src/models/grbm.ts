@@ -92,6 +92,17 @@ export class GaussianBinaryRBM extends RBM {
     return this.energyFunction.score(this.energyParams(), v);
   }
 
+  /**
+   * J = mean((score(v) - target)^2) and its gradients for `params()` (in order), in closed form:
+   * the fast path of SMD (see GrbmType1.scoreMatchingGradients).
+   */
+  scoreMatchingGradients(v: Tensor, target: Tensor): { grads: Tensor[]; objective: Tensor } {
+    const g = this.energyFunction.scoreMatchingGradients(this.energyParams(), v, target);
+    const grads = [g.W, g.biasVis, g.biasHid];
+    if (this.learnSigma) grads.push(noGrad(() => g.sigma.mul(this.sigmaLrScale))); // d sigma / d driver
+    return { grads, objective: g.objective };
+  }
+
   /** v ~ N(E[v|h], sigma^2), or the mean itself when mean_vis. */
   override sampleVisibles(vMean: Tensor, rng: Rng): Tensor {
     if (this.meanVis) return vMean;
