@@ -113,6 +113,11 @@ describe("blocked products", () => {
   });
 });
 
+/** Byte-for-byte equality (vitest's deep equality walks big typed arrays element by element, slowly). */
+function sameBits(a: Float32Array | Float64Array, b: Float32Array | Float64Array): boolean {
+  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+}
+
 describe("worker-thread split", () => {
   function withThreads<T>(t: string, f: () => T): T {
     const prev = process.env.DL_THREADS;
@@ -133,7 +138,7 @@ describe("worker-thread split", () => {
     const mean = columnMeans(X, n, d);
     const G1 = withThreads("1", () => centeredGram(X, n, d, mean));
     const G3 = withThreads("3", () => centeredGram(X, n, d, mean));
-    expect(G3).toEqual(G1);
+    expect(sameBits(G3, G1)).toBe(true);
     const ref = new Float64Array(d * d);
     for (let r = 0; r < n; r++)
       for (let i = 0; i < d; i++) {
@@ -148,11 +153,11 @@ describe("worker-thread split", () => {
     const P = Float64Array.from({ length: d * k }, () => rng.normal());
     const a1 = withThreads("1", () => affineRows(X, n, d, P, k, mean));
     const a3 = withThreads("3", () => affineRows(X, n, d, P, k, mean));
-    expect(a3).toEqual(a1);
+    expect(sameBits(a3, a1)).toBe(true);
     const Pq = new Float64Array(2 * d * 4);
     for (let q = 0; q < 2; q++) for (let i = 0; i < d; i++) for (let s = 0; s < 4; s++) Pq[(q * d + i) * 4 + s] = q * 4 + s < k ? P[i * k + q * 4 + s] : 0;
     const ref2 = new Float32Array(n * k);
     affineRowRange(X, d, 0, n, mean, Pq, k, 8, ref2);
-    expect(a3).toEqual(ref2);
+    expect(sameBits(a3, ref2)).toBe(true);
   });
 });
