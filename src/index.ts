@@ -28,3 +28,5 @@ export { SMD } from "./costs/smd.js";
 export { CDk } from "./costs/cd.js";
 export { SML } from "./costs/sml.js";
 export { MeanSquaredReconstructionError, MeanBinaryCrossEntropy } from "./costs/reconstruction.js";
+export * as train from "./train/index.js";
+export { Train, SGD, trainFile, loadModel, makePklLoader, TrainingInterrupted } from "./train/index.js";

@@ -107,3 +107,16 @@ describe("trainFile (dl train as a function)", () => {
     expect(existsSync(r.savePath)).toBe(true);
   });
 });
+
+describe("components dl does not run", () => {
+  it("BGD is a clear error pointing at SGD", async () => {
+    const yaml = write(
+      "bgd.yaml",
+      `!obj:pylearn2.train.Train {
+        dataset: !obj:TestData { n: 10, dim: 3 },
+        model: !obj:TestLinear { nvis: 3 },
+        algorithm: !obj:pylearn2.training_algorithms.bgd.BGD { cost: !obj:TestMSE {} } }`,
+    );
+    await expect(trainFile(yaml, { registry })).rejects.toThrow(/BGD .* is not supported by dl; use !obj:pylearn2.training_algorithms.sgd.SGD/);
+  });
+});

@@ -118,6 +118,8 @@ export class Train {
     const t0 = performance.now();
     const budget = run.timeBudget ?? null;
 
+    // Models draw their filters in the shape of the data they were trained on.
+    if (!this.model.inputView && this.dataset.view) this.model.inputView = this.dataset.view;
     const summary = this.algorithm.setup(this.model, this.dataset, this.monitor);
     this.reporter.paramSummary(summary);
     this.ctx = {
