@@ -46,6 +46,7 @@ export async function downloadToFile(url: string, dest: string, opts: DownloadOp
   const resumedFrom = existsSync(part) ? statSync(part).size : 0;
   let failures = 0;
   let attempts = 0;
+  let restarts = 0;
   for (;;) {
     attempts++;
     const before = existsSync(part) ? statSync(part).size : 0;
@@ -55,6 +56,8 @@ export async function downloadToFile(url: string, dest: string, opts: DownloadOp
         renameSync(part, dest);
         return { bytes: statSync(dest).size, resumedFrom, attempts };
       }
+      // The partial file was discarded (the server refused or mangled our range): start over, but not forever.
+      if (++restarts > 3) throw new DlError(`download of ${url} failed: the server keeps answering with byte ranges that do not fit`);
     } catch (err) {
       if (!(err instanceof TransientError)) throw err;
       const after = existsSync(part) ? statSync(part).size : 0;
