@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Tensor, checkGradients, cpuBackend, float64Backend, noGrad, setDefaultBackend } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
-import { RBM } from "../models/rbm.js";
+import { RBM, freeEnergyGradients } from "../models/rbm.js";
+import { GaussianBinaryRBM } from "../models/grbm.js";
 import { Autoencoder } from "../models/autoencoder.js";
 import type { Cost } from "./cost.js";
 import { CDk, mlGradients } from "./cd.js";
@@ -80,6 +81,25 @@ describe("maximum-likelihood gradient (CD / SML)", () => {
     P.vh.forEach((x, k) => expect(g[0][k]).toBeCloseTo(-x + N.vh[k], 12));
     P.v.forEach((x, k) => expect(g[1][k]).toBeCloseTo(-x + N.v[k], 12));
     P.h.forEach((x, k) => expect(g[2][k]).toBeCloseTo(-x + N.h[k], 12));
+  });
+
+  it("the binary RBM's closed form equals autodiff of the free energies (and the GRBM uses autodiff)", () => {
+    const m = onFloat64(() => new RBM({ nvis: 5, nhid: 4, seed: 8, initBiasHid: 0.3, initBiasVis: -0.2 }));
+    const rng = new Rng(3);
+    const pos = Tensor.from(rng.fillBernoulli(new Float64Array(15), 0.5), [3, 5], float64Backend);
+    const neg = Tensor.from(rng.fillUniform(new Float64Array(20)), [4, 5], float64Backend);
+    const slow = freeEnergyGradients(m, pos, neg);
+    for (const fast of [m.mlGradients(pos, neg), mlGradients(m, pos, neg, m.meanHGivenV(pos))]) {
+      fast.forEach((g, k) => {
+        const a = g.toArray(), b = slow[k].toArray();
+        expect(g.shape).toEqual(slow[k].shape);
+        for (let i = 0; i < b.length; i++) expect(a[i]).toBeCloseTo(b[i], 12);
+      });
+    }
+    const g = onFloat64(() => new GaussianBinaryRBM({ nvis: 5, nhid: 4, learnSigma: true }));
+    const gf = g.mlGradients(pos, neg), gs = freeEnergyGradients(g, pos, neg);
+    expect(gf).toHaveLength(4);
+    gf.forEach((t, k) => expect(Array.from(t.toArray())).toEqual(Array.from(gs[k].toArray())));
   });
 
   it("agrees with finite differences of mean F(pos) - mean F(neg)", () => {

@@ -1,8 +1,8 @@
-import { gradients, noGrad, type Tensor } from "../engine/index.js";
+import { noGrad, type Tensor } from "../engine/index.js";
 import { ConfigError } from "../util/errors.js";
 import type { Batch, Model, StepContext } from "../models/model.js";
 import { decodeRngState, encodeRngState, isGibbsModel, rngFromSeed, type GibbsModel, type GibbsStep } from "../models/gibbs.js";
-import { reconstructionErrorOf } from "../models/rbm.js";
+import { freeEnergyGradients, reconstructionErrorOf } from "../models/rbm.js";
 import type { Rng } from "../util/rng.js";
 import type { Cost } from "./cost.js";
 
@@ -10,6 +10,8 @@ import type { Cost } from "./cost.js";
 export interface EnergyModel extends Model, GibbsModel {
   freeEnergy(v: Tensor): Tensor;
   reconstructionError(v: Tensor, rng: Rng): Tensor;
+  /** The model's own (closed-form) ML gradient; `hPos` = P(h|pos) when already computed. */
+  mlGradients?(pos: Tensor, neg: Tensor, hPos?: Tensor): Tensor[];
 }
 
 export function asEnergyModel(model: Model, cost: string): EnergyModel {
@@ -25,9 +27,9 @@ export function asEnergyModel(model: Model, cost: string): EnergyModel {
  * gradient of mean F(pos) - mean F(neg) with the negative samples held constant. Means are taken
  * separately so the two phases may have different sizes.
  */
-export function mlGradients(model: EnergyModel, pos: Tensor, neg: Tensor): Tensor[] {
-  const cost = model.freeEnergy(pos.detach()).mean().sub(model.freeEnergy(neg.detach()).mean());
-  return gradients(cost, model.params());
+export function mlGradients(model: EnergyModel, pos: Tensor, neg: Tensor, hPos?: Tensor): Tensor[] {
+  if (model.mlGradients) return model.mlGradients(pos.detach(), neg.detach(), hPos);
+  return freeEnergyGradients(model, pos, neg);
 }
 
 /**
@@ -60,7 +62,7 @@ export class CDk implements Cost {
       neg = step.vSample;
     }
     const objective = noGrad(() => reconstructionErrorOf(pos, first!.vMean));
-    return { grads: mlGradients(m, pos, neg), objective };
+    return { grads: mlGradients(m, pos, neg, first!.hMean), objective };
   }
 
   /** The reconstruction error (a monitoring proxy; training uses `gradients`). */

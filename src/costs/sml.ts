@@ -4,6 +4,7 @@ import type { Batch, Model, StepContext } from "../models/model.js";
 import { BlockGibbsSampler } from "../models/gibbs.js";
 import type { Cost } from "./cost.js";
 import { asEnergyModel, mlGradients } from "./cd.js";
+import { reconstructionErrorOf } from "../models/rbm.js";
 
 /**
  * pylearn2's SML, stochastic maximum likelihood a.k.a. persistent contrastive divergence (Younes
@@ -28,10 +29,12 @@ export class SML implements Cost {
 
   gradients(model: Model, batch: Batch, ctx: StepContext): { grads: Tensor[]; objective: Tensor } {
     const m = asEnergyModel(model, this.className);
-    const neg = this.sampler.current(m, batch.X);
-    const grads = mlGradients(m, batch.X, neg);
-    this.sampler.advance(m, ctx.rng, batch.X);
-    const objective = noGrad(() => m.reconstructionError(batch.X, ctx.rng));
+    const X = batch.X;
+    // One Gibbs step from the data gives the objective and P(h | data) for the positive phase.
+    const step = m.gibbsStepForV(X, ctx.rng);
+    const objective = noGrad(() => reconstructionErrorOf(X, step.vMean));
+    const grads = mlGradients(m, X, this.sampler.current(m, X), step.hMean);
+    this.sampler.advance(m, ctx.rng, X);
     return { grads, objective };
   }
 

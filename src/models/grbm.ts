@@ -1,7 +1,7 @@
 import { Tensor, noGrad } from "../engine/index.js";
 import type { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
-import { RBM, rbmCommonOptions, type RBMCommonArgs, type RBMOptions } from "./rbm.js";
+import { RBM, freeEnergyGradients, rbmCommonOptions, type RBMCommonArgs, type RBMOptions } from "./rbm.js";
 import { standardNormal } from "./gibbs.js";
 import { GRBM_TYPE_1, GrbmType1, type GrbmParams } from "./grbm-energy.js";
 
@@ -85,6 +85,11 @@ export class GaussianBinaryRBM extends RBM {
 
   override energy(v: Tensor, h: Tensor): Tensor {
     return this.energyFunction.energy(this.energyParams(), v, h);
+  }
+
+  /** The CD/SML gradient by autodiff of the grbm_type_1 free energy (the binary closed form does not apply). */
+  override mlGradients(pos: Tensor, neg: Tensor): Tensor[] {
+    return freeEnergyGradients(this, pos, neg);
   }
 
   /** score(v) = -dF/dv. */

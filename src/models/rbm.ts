@@ -1,4 +1,4 @@
-import { Tensor, noGrad } from "../engine/index.js";
+import { Tensor, gradients, noGrad } from "../engine/index.js";
 import type { DatasetView } from "../data/dataset.js";
 import type { DrawableLayer } from "../io/model-file.js";
 import type { Rng } from "../util/rng.js";
@@ -143,6 +143,26 @@ export class RBM implements Model, GibbsModel {
     });
   }
 
+  /**
+   * The gradient of mean F(pos) - mean F(neg) for `params()`, negatives held constant (the CD/SML
+   * update). For the binary energy it has a closed form, dF/dW = -v^T sigmoid(vW + c):
+   *
+   *   dW = [pos; neg]^T [-H_pos / N_pos; H_neg / N_neg]   (one product)
+   *   db = mean(neg) - mean(pos),   dc = mean(H_neg) - mean(H_pos),
+   *
+   * which saves autodiff's second W-sized product and sum; `hPos` = P(h|pos) may be passed when the
+   * caller has it already (the first step of a Gibbs chain started at the data).
+   */
+  mlGradients(pos: Tensor, neg: Tensor, hPos?: Tensor): Tensor[] {
+    return noGrad(() => {
+      const hp = hPos ?? this.meanHGivenV(pos);
+      const hn = this.meanHGivenV(neg);
+      const np = pos.shape[0], nn = neg.shape[0];
+      const W = Tensor.concat([pos, neg], 0).matmul(Tensor.concat([hp.mul(-1 / np), hn.mul(1 / nn)], 0), true, false);
+      return [W, neg.mean(0).sub(pos.mean(0)), hn.mean(0).sub(hp.mean(0))];
+    });
+  }
+
   /** Hidden-unit means P(h=1|v): the features an RBM hands to the next layer. */
   encode(X: Tensor): Tensor {
     return this.meanHGivenV(X);
@@ -151,6 +171,12 @@ export class RBM implements Model, GibbsModel {
   drawableLayers(): DrawableLayer[] {
     return [{ name: "W", tensor: "W", layout: "vis_by_hid", ...(this.inputView ? { view: this.inputView } : {}) }];
   }
+}
+
+/** mean F(pos) - mean F(neg) differentiated by autodiff: the ML gradient for any energy. */
+export function freeEnergyGradients(m: { freeEnergy(v: Tensor): Tensor; params(): Tensor[] }, pos: Tensor, neg: Tensor): Tensor[] {
+  const cost = m.freeEnergy(pos.detach()).mean().sub(m.freeEnergy(neg.detach()).mean());
+  return gradients(cost, m.params());
 }
 
 /** Mean over rows of the summed squared difference. */
