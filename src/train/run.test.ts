@@ -76,12 +76,17 @@ describe("trainFile (dl train as a function)", () => {
     );
     expect(loadTrainExperiment(yaml, { registry }).count).toBe(2);
     const rs = await trainFile(yaml, { registry });
-    expect(rs.map((r) => r.epochs)).toEqual([2, 1]);
+    // Epochs seen by each phase's model: phase 2 trains p1.pkl one epoch further.
+    expect(rs.map((r) => r.epochs)).toEqual([2, 3]);
     // Phase 2 has no save_path: the YAML stem + .phase2.pkl (PYLEARN2_TRAIN_PHASE).
     expect(rs[1].savePath).toBe(join(dir, "phases.phase2.pkl"));
     const p1 = readModelFile(join(dir, "p1.pkl")).tensors.W.data;
     const p2 = readModelFile(rs[1].savePath).tensors.W.data;
     expect(Array.from(p2)).not.toEqual(Array.from(p1)); // trained further from p1's weights
+    // As pylearn2's model.monitor: the saved model's history and counters continue (epochs 0-2, then 3).
+    const h = readModelFile(rs[1].savePath).monitor!.channels.learning_rate;
+    expect(h.epoch).toEqual([0, 1, 2, 2, 3]);
+    expect(h.example).toEqual([0, 40, 80, 80, 120]);
     expect(process.env.PYLEARN2_TRAIN_PHASE).toBeUndefined();
   });
 

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { buildTree, printConfig, trainFileVars, ComponentNode, PklRef, type Registry } from "../config/index.js";
-import { readModelFile } from "../io/model-file.js";
+import { readModelFile, type MonitorHistory } from "../io/model-file.js";
 import { makePklLoader } from "./load.js";
 import { loadPhases, type PhasedExperiment } from "./phases.js";
 import { SILENT, type TrainReporter } from "./reporter.js";
@@ -71,10 +71,16 @@ function fileInfo(node: ComponentNode): Train["files"] {
   const model = node.args.model;
   const dataset = node.args.dataset;
   let modelConfig: string | undefined;
-  if (model instanceof PklRef) modelConfig = readModelFile(model.path).config; // training a saved model further
-  else modelConfig = printConfig(model);
+  let previousMonitor: MonitorHistory | undefined;
+  if (model instanceof PklRef) {
+    // Training a saved model further: its own config, and its monitor continues.
+    const saved = readModelFile(model.path);
+    modelConfig = saved.config;
+    previousMonitor = saved.monitor;
+  } else modelConfig = printConfig(model);
   return {
     modelConfig,
+    previousMonitor,
     trainConfig: printConfig(node),
     datasetPath: dataset instanceof PklRef ? dataset.path : undefined,
   };

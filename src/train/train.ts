@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { DenseDesignMatrix } from "../data/dataset.js";
-import { writeModelFile } from "../io/model-file.js";
+import { writeModelFile, type MonitorHistory } from "../io/model-file.js";
 import { loadParams, type Model } from "../models/model.js";
 import { DlError } from "../util/errors.js";
 import type { AlgorithmState, TrainingAlgorithm } from "./algorithm.js";
@@ -29,6 +29,8 @@ export interface TrainFileInfo {
   trainConfig?: string;
   /** The dataset file the training data came from (`!pkl:`), for `show-weights --unwhiten`. */
   datasetPath?: string;
+  /** The monitor of a saved model being trained further (`model: !pkl:`): pylearn2 kept it with the model. */
+  previousMonitor?: MonitorHistory;
 }
 
 export interface RunOptions {
@@ -43,6 +45,7 @@ export interface RunOptions {
   yieldMs?: number;
 }
 
+/** Counters are the model's totals (a saved model trained further counts on from its file). */
 export interface TrainResult {
   epochs: number;
   batches: number;
@@ -140,6 +143,7 @@ export class Train {
       if (!this.allowOverwrite && existsSync(this.savePath)) {
         throw new DlError(`${this.savePath} exists and allow_overwrite is False; move it away or set allow_overwrite: True`, 2);
       }
+      if (this.files.previousMonitor) this.continueMonitor(this.files.previousMonitor);
       // pylearn2's enforce_constraints: the constraints hold from the start.
       this.model.afterUpdate?.();
       this.runMonitoring();
@@ -225,6 +229,14 @@ export class Train {
         }
       }
     }
+  }
+
+  /** Counters and history carry on from the saved model's last monitoring step. */
+  private continueMonitor(h: MonitorHistory): void {
+    const ch = Object.values(h.channels).find((c) => c.val.length > 0);
+    if (!ch) return;
+    const i = ch.val.length - 1;
+    this.monitor.loadState({ batchesSeen: ch.batch[i], examplesSeen: ch.example[i], epochsSeen: ch.epoch[i], elapsed: ch.time[i] }, h);
   }
 
   private runMonitoring(): void {
