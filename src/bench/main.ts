@@ -1,5 +1,7 @@
 import { UsageError, DlError } from "../util/errors.js";
 import { suggestionSuffix } from "../util/suggest.js";
+import { opsMain } from "./ops.js";
+import { grbmMain, mlpMain } from "./epochs.js";
 import { GEMM_SHAPES, GEMM_TABLE_HEADER, gemmTableLine, runGemmBench, type GemmResult } from "./gemm.js";
 
 /**
@@ -11,13 +13,13 @@ export type Bench = (args: string[]) => number | Promise<number>;
 
 export const BENCHES: Record<string, { describe: string; run: Bench }> = {
   gemm: { describe: "SGEMM GFLOP/s of every kernel path and of PyTorch, (m,k,n) = (5,192,400) ... (1024,1024,1024)", run: gemmMain },
+  ops: { describe: "per-op cost of the engine at the tutorial's sizes (batch 5), autodiff bookkeeping included", run: opsMain },
+  grbm: { describe: "one epoch of the GRBM + SMD tutorial (150000 patches, batch 5) with dl train and with PyTorch", run: grbmMain },
+  mlp: { describe: "one MNIST epoch of an MLP 784-500-500-10 (ReLU, softmax, batch 100) with dl train and with PyTorch", run: mlpMain },
 };
 
 /** Benches the issues ask for that need parts not written yet; named so the runner can say so. */
 export const PLANNED: Record<string, string> = {
-  ops: "per-op timings of the engine (needs the engine's op table)",
-  grbm: "the tutorial's GRBM + SMD epoch (150000 patches, batch 5) with dl and with PyTorch (needs [models] and [train])",
-  mlp: "MLP 784-500-500-10 for one MNIST epoch with dl and with PyTorch (needs [models] and [train])",
   gpu: "the WebGPU backend's kernels (needs [gpu])",
 };
 
