@@ -125,3 +125,18 @@ describe("components dl does not run", () => {
     await expect(trainFile(yaml, { registry })).rejects.toThrow(/BGD .* is not supported by dl; use !obj:pylearn2.training_algorithms.sgd.SGD/);
   });
 });
+
+describe("SGD without batch_size", () => {
+  it("uses the model's batch_size keyword, as pylearn2 did for the MLP tutorials", async () => {
+    const yaml = write(
+      "mbs.yaml",
+      `!obj:pylearn2.train.Train {
+        dataset: !obj:TestData { n: 30, dim: 3 },
+        model: !obj:TestLinear { nvis: 3, batch_size: 6 },
+        algorithm: !obj:pylearn2.training_algorithms.sgd.SGD { learning_rate: .1, cost: !obj:TestMSE {},
+          termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 1 } } }`,
+    );
+    const [r] = await trainFile(yaml, { registry });
+    expect(r.batches).toBe(5);
+  });
+});

@@ -50,7 +50,12 @@ export async function trainFile(config: string, opts: TrainFileOptions = {}): Pr
       const node = exp.phase(i);
       const train = buildTree(node, { file: exp.file, dataPath: exp.dataPath, loadPkl }) as Train;
       train.files = fileInfo(node);
-      if (opts.seed != null && train.algorithm instanceof SGD) train.algorithm.reseed(opts.seed);
+      if (train.algorithm instanceof SGD) {
+        if (opts.seed != null) train.algorithm.reseed(opts.seed);
+        // pylearn2's SGD falls back on the model's batch_size (the MLP tutorials set it there).
+        const m = node.args.model;
+        if (m instanceof ComponentNode && typeof m.args.batch_size === "number") train.algorithm.modelBatchSize = m.args.batch_size;
+      }
       // In a list, a later phase with no checkpoint yet has simply not started: run it from scratch.
       const resume = !!opts.resume && (i === 0 || existsSync(train.checkpointPath));
       const r = await train.mainLoop({ reporter, timeBudget: opts.timeBudget, resume, stop: opts.stop });

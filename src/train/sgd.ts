@@ -66,6 +66,8 @@ export class SGD implements TrainingAlgorithm {
   private trainPlan!: BatchPlan;
   private iterator: SubsetIterator | null = null;
   private examplesThisEpoch = 0;
+  /** The model component's `batch_size` keyword, when its builder keeps no config (set by whoever built both from YAML). */
+  modelBatchSize: number | null = null;
 
   constructor(private readonly opts: SgdOptions) {
     this.lr = Math.fround(opts.learningRate);
@@ -120,7 +122,7 @@ export class SGD implements TrainingAlgorithm {
     if (bad) throw new DlError(`SGD: parameter ${bad.name} of ${model.className} is ${bad.what} before training`);
 
     const own = model.config?.batch_size;
-    const bs = this.opts.batchSize ?? (typeof own === "number" ? own : null);
+    const bs = this.opts.batchSize ?? (typeof own === "number" ? own : this.modelBatchSize);
     if (bs === null) throw new ConfigError(`SGD: no batch_size given and ${model.className} sets none; set algorithm.batch_size`);
     this.batchSize = bs;
     this.checkData(dataset, "the training dataset");

@@ -80,12 +80,17 @@ export function testRegistry(): Registry {
     aliases: [],
     kind: "model",
     description: "test linear regression",
-    schema: z.object({ nvis: z.number().int(), nout: z.number().int().default(1), seed: z.number().int().default(1), W_lr_scale: z.number().default(1) }).strict(),
-    build: (a) => {
-      const m = new LinearRegression(a.nvis, a.nout, a.seed, a.W_lr_scale !== 1 ? { W: a.W_lr_scale } : {});
-      m.config = a;
-      return m;
-    },
+    schema: z
+      .object({
+        nvis: z.number().int(),
+        nout: z.number().int().default(1),
+        seed: z.number().int().default(1),
+        W_lr_scale: z.number().default(1),
+        batch_size: z.number().int().nullable().default(null),
+      })
+      .strict(),
+    // Like the MLP's builder, it keeps no config: SGD learns the model's batch_size from the YAML.
+    build: (a) => new LinearRegression(a.nvis, a.nout, a.seed, a.W_lr_scale !== 1 ? { W: a.W_lr_scale } : {}),
   });
   const TestMSE = defineComponent({
     name: "TestMSE",
