@@ -23,7 +23,9 @@
 #define GT_NV (GT_NR / VW)
 
 /* Rows up to which B is read in place (not packed) when it is not transposed. */
+#ifndef GT_DIRECT_M
 #define GT_DIRECT_M (4 * GT_MR)
+#endif
 /* Rows up to which the dot-product path is used when B is transposed (and A is not). */
 #define GT_DOT_M 8
 

@@ -13,6 +13,11 @@
 #else
 #define DL_HAVE_X86 0
 #endif
+#if DL_HAVE_X86 || defined(DL_EMULATE_AVX512)
+#define DL_HAVE_AVX512_CODE 1
+#else
+#define DL_HAVE_AVX512_CODE 0
+#endif
 
 typedef int32_t i32;
 
@@ -346,9 +351,35 @@ static inline DL_AVX2_ATTR float avx2_hsum(__m256 v) {
 #undef VADD
 #undef VHSUM
 
-/* AVX-512F: 8 x 32 tile = 16 zmm accumulators of 32 registers. */
+#endif /* DL_HAVE_X86 */
+
+#if DL_HAVE_AVX512_CODE
+/* AVX-512F: 8 x 32 tile = 16 zmm accumulators of 32 registers. DL_EMULATE_AVX512 (tests only,
+ * csrc/dl_selftest.c) compiles the same tile with 64-byte GCC vectors, so the AVX-512 blocking
+ * is checked on CPUs without AVX-512; only the five intrinsics below are then not exercised. */
+#ifdef DL_EMULATE_AVX512
+typedef float dl_v16 __attribute__((vector_size(64)));
+static inline dl_v16 v16_load(const float *p) { dl_v16 v; __builtin_memcpy(&v, p, 64); return v; }
+static inline void v16_store(float *p, dl_v16 v) { __builtin_memcpy(p, &v, 64); }
+static inline dl_v16 v16_splat(float x) { return (dl_v16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+static inline float avx512_hsum(dl_v16 v) {
+  float s = 0.0f;
+  for (int i = 0; i < 16; i++) s += v[i];
+  return s;
+}
+#define DL_AVX512_ATTR
+#define __m512 dl_v16
+#define _mm512_loadu_ps(p) v16_load(p)
+#define _mm512_storeu_ps(p, v) v16_store((p), (v))
+#define _mm512_set1_ps(x) v16_splat(x)
+#define _mm512_setzero_ps() v16_splat(0.0f)
+#define _mm512_fmadd_ps(a, b, c) ((a) * (b) + (c))
+#define _mm512_mul_ps(a, b) ((a) * (b))
+#define _mm512_add_ps(a, b) ((a) + (b))
+#else
 #define DL_AVX512_ATTR __attribute__((target("avx512f")))
 static inline DL_AVX512_ATTR float avx512_hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
+#endif
 #define GT_SFX avx512
 #define GT_ATTR DL_AVX512_ATTR
 #define GT_MR 8
@@ -386,11 +417,14 @@ static inline DL_AVX512_ATTR float avx512_hsum(__m512 v) { return _mm512_reduce_
 #undef VMUL
 #undef VADD
 #undef VHSUM
-#endif /* DL_HAVE_X86 */
+#endif /* DL_HAVE_AVX512_CODE */
 
 /* ---------------------------------------------------------------- dispatch */
 
 int dl_isa_best(void) {
+#ifdef DL_EMULATE_AVX512
+  return DL_ISA_AVX512;
+#endif
 #if DL_HAVE_X86
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return DL_ISA_AVX512;
@@ -402,8 +436,11 @@ int dl_isa_best(void) {
 int dl_scratch_floats(void) {
   int s = DL_SCRATCH_FOR(DL_V4_MR, DL_V4_NR, DL_V4_KC, DL_V4_MC, DL_V4_NC);
 #if DL_HAVE_X86
-  int s2 = DL_SCRATCH_FOR(6, 16, 256, 120, 2048), s3 = DL_SCRATCH_FOR(8, 32, 256, 96, 2048);
+  int s2 = DL_SCRATCH_FOR(6, 16, 256, 120, 2048);
   if (s2 > s) s = s2;
+#endif
+#if DL_HAVE_AVX512_CODE
+  int s3 = DL_SCRATCH_FOR(8, 32, 256, 96, 2048);
   if (s3 > s) s = s3;
 #endif
   return s;
@@ -413,6 +450,8 @@ static void isa_tile(int isa, int *mr, int *nr) {
   switch (isa) {
 #if DL_HAVE_X86
   case DL_ISA_AVX2: *mr = 6; *nr = 16; return;
+#endif
+#if DL_HAVE_AVX512_CODE
   case DL_ISA_AVX512: *mr = 8; *nr = 32; return;
 #endif
   default: *mr = DL_V4_MR; *nr = DL_V4_NR; return;
@@ -450,10 +489,12 @@ void dl_sgemm(int isa, int ta, int tb, int m, int n, int k, float alpha, const f
     return;
   }
   switch (isa) {
-#if DL_HAVE_X86
+#if DL_HAVE_AVX512_CODE
   case DL_ISA_AVX512:
     gemm_serial_avx512(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
     return;
+#endif
+#if DL_HAVE_X86
   case DL_ISA_AVX2:
     gemm_serial_avx2(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
     return;
