@@ -8,6 +8,7 @@ import { showWeightsCommand } from "./show-weights.js";
 import { componentsCommand } from "./components.js";
 import { trainCommand } from "./train.js";
 import { doctorCommand } from "./doctor.js";
+import { quickstartCommand } from "./quickstart.js";
 
 /**
  * Every `dl` command, in the order `dl --help` lists them. A command is a function that adds
@@ -23,4 +24,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   infoCommand,
   componentsCommand,
   doctorCommand,
+  quickstartCommand,
 ];
