@@ -31,8 +31,8 @@ export interface TrainingAlgorithm {
   beginEpoch(): void;
   step(): boolean;
   progress(): EpochProgress;
-  /** One value per monitor channel, from the monitoring datasets (none without one). */
-  monitorValues(): Record<string, number>;
+  /** One value per monitor channel, from the monitoring datasets; `pause` is awaited between batches. */
+  monitorValues(pause?: () => Promise<void>): Promise<Record<string, number>>;
   continueLearning(monitor: Monitor): boolean;
   /** Whether an epoch is under way (begun, not finished). */
   readonly inEpoch: boolean;

@@ -201,37 +201,39 @@ export class SGD implements TrainingAlgorithm {
     };
   }
 
-  monitorValues(): Record<string, number> {
+  async monitorValues(pause?: () => Promise<void>): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     const costs: [string, Cost][] = [["", this.cost], ...Object.entries(this.opts.monitoringCosts ?? {})];
-    noGrad(() => {
-      for (const [dname, ds] of this.monitoringDatasets) {
-        const prefix = dname ? `${dname}_` : "";
-        const plan = this.monitorPlan(ds, dname);
-        const mode = this.opts.monitorIterationMode ?? "sequential";
-        const it = new SubsetIterator(mode, ds.numExamples, plan, isStochastic(mode) ? Rng.fromSeed(MONITOR_SEED) : null);
-        // A fixed stream per pass: every epoch's objective sees the same noise, so epochs compare fairly.
-        const ctx: StepContext = { rng: Rng.fromSeed([...MONITOR_SEED, 1]), training: false };
-        const sums: Record<string, number> = {};
-        let seen = 0;
-        const add = (name: string, v: Tensor | number, w: number) => {
-          const x = typeof v === "number" ? v : v.item();
-          sums[name] = (sums[name] ?? 0) + x * w;
-        };
-        for (let sel = it.next(); sel !== null; sel = it.next()) {
-          const batch = makeBatch(ds, sel);
-          const w = batch.size;
-          seen += w;
+    for (const [dname, ds] of this.monitoringDatasets) {
+      const prefix = dname ? `${dname}_` : "";
+      const plan = this.monitorPlan(ds, dname);
+      const mode = this.opts.monitorIterationMode ?? "sequential";
+      const it = new SubsetIterator(mode, ds.numExamples, plan, isStochastic(mode) ? Rng.fromSeed(MONITOR_SEED) : null);
+      // A fixed stream per pass: every epoch's objective sees the same noise, so epochs compare fairly.
+      const ctx: StepContext = { rng: Rng.fromSeed([...MONITOR_SEED, 1]), training: false };
+      const sums: Record<string, number> = {};
+      let seen = 0;
+      const add = (name: string, v: Tensor | number, w: number) => {
+        const x = typeof v === "number" ? v : v.item();
+        sums[name] = (sums[name] ?? 0) + x * w;
+      };
+      for (let sel = it.next(); sel !== null; sel = it.next()) {
+        const batch = makeBatch(ds, sel);
+        const w = batch.size;
+        seen += w;
+        noGrad(() => {
           for (const [cname, cost] of costs) {
             add(prefix + (cname || "objective"), cost.expr(this.model, batch, ctx), w);
             const cc: Channels = cost.monitorChannels?.(this.model, batch, ctx) ?? {};
             for (const [k, v] of Object.entries(cc)) add(prefix + (cname ? `${cname}_` : "") + k, v, w);
           }
           for (const [k, v] of Object.entries(this.model.monitorChannels?.(batch, ctx) ?? {})) add(prefix + k, v, w);
-        }
-        for (const [k, s] of Object.entries(sums)) out[k] = s / seen;
+        });
+        // Between batches (a pass over 150000 patches takes a while): let signals and output through.
+        await pause?.();
       }
-    });
+      for (const [k, s] of Object.entries(sums)) out[k] = s / seen;
+    }
     out.learning_rate = this.lr;
     Object.assign(out, this.learningRule?.monitorChannels?.() ?? {});
     return out;

@@ -146,7 +146,7 @@ export class Train {
       if (this.files.previousMonitor) this.continueMonitor(this.files.previousMonitor);
       // pylearn2's enforce_constraints: the constraints hold from the start.
       this.model.afterUpdate?.();
-      this.runMonitoring();
+      await this.runMonitoring();
       this.extContinue = this.runExtensions();
     }
 
@@ -184,7 +184,7 @@ export class Train {
             ` ${this.lastGoodNote()} Try a smaller learning_rate.`,
         );
       }
-      this.runMonitoring();
+      await this.runMonitoring();
       this.extContinue = this.runExtensions();
       if (this.saveFreq > 0 && this.monitor.epochsSeen % this.saveFreq === 0) {
         this.save(this.algorithm.state());
@@ -239,8 +239,13 @@ export class Train {
     this.monitor.loadState({ batchesSeen: ch.batch[i], examplesSeen: ch.example[i], epochsSeen: ch.epoch[i], elapsed: ch.time[i] }, h);
   }
 
-  private runMonitoring(): void {
-    const values = this.algorithm.monitorValues();
+  private async runMonitoring(): Promise<void> {
+    let last = performance.now();
+    const values = await this.algorithm.monitorValues(async () => {
+      if (performance.now() - last < YIELD_MS) return;
+      await new Promise((r) => setImmediate(r));
+      last = performance.now();
+    });
     values.training_seconds_this_epoch = this.trainingSeconds;
     values.total_seconds_last_epoch = this.totalSeconds;
     for (const [k, v] of Object.entries(values)) {

@@ -38,7 +38,7 @@ export function trainCommand(program: Command): void {
       const onSignal = (sig: NodeJS.Signals) => {
         if (stop.requested) process.exit(130);
         stop.requested = sig;
-        if (!o.quiet) process.stderr.write(`\ndl: ${sig} received: saving a checkpoint after this step (press Ctrl-C again to quit at once)\n`);
+        if (!o.quiet) process.stderr.write(`\ndl: ${sig} received: saving a checkpoint after this step or monitoring pass (press Ctrl-C again to quit at once, without one)\n`);
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
