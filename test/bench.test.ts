@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PLANNED } from "../src/bench/main.js";
 import { ROOT } from "./helpers/cli.js";
 
 const BENCH = resolve(ROOT, "bin/bench.js");
@@ -40,10 +41,13 @@ describe("npm run bench -- gemm", () => {
   it("names unknown benches, options and the benches still to come", () => {
     const unknown = bench(["gem"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe("bench: error: unknown bench 'gem'. Did you mean `gemm`? Available: gemm\n");
-    const planned = bench(["grbm"]);
-    expect(planned.code).toBe(2);
-    expect(planned.stderr).toMatch(/^bench: error: bench 'grbm' is not written yet: the tutorial's GRBM \+ SMD epoch/);
+    expect(unknown.stderr).toMatch(/^bench: error: unknown bench 'gem'\. Did you mean `gemm`\? Available: gemm(, \w+)*\n$/);
+    // a bench still to be written says so (while there is one)
+    for (const name of Object.keys(PLANNED).slice(0, 1)) {
+      const planned = bench([name]);
+      expect(planned.code).toBe(2);
+      expect(planned.stderr).toBe(`bench: error: bench '${name}' is not written yet: ${PLANNED[name]}\n`);
+    }
     expect(bench(["gemm", "--jsn"]).stderr).toMatch(/unknown option '--jsn'\. Did you mean `--json`\?/);
     expect(bench(["gemm", "--kernels", "native-avx1024"]).stderr).toMatch(/kernel path native-avx1024 is not available here \(available: .*js\)/);
   });
