@@ -17,7 +17,7 @@ export interface TrainFileOptions {
   resume?: boolean;
   /** Replaces the algorithm's seed (training order and step noise). */
   seed?: number | null;
-  /** Seconds; each phase stops at the end of the first epoch past it. */
+  /** Seconds per phase: no new epoch starts once they have passed. */
   timeBudget?: number | null;
   reporter?: TrainReporter;
   stop?: { requested: string | null };

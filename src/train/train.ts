@@ -35,7 +35,7 @@ export interface TrainFileInfo {
 
 export interface RunOptions {
   reporter?: TrainReporter;
-  /** Stop at the end of the first epoch that ends after this many seconds (pylearn2's time_budget). */
+  /** Start no new epoch once this many seconds have passed since mainLoop began (pylearn2's time_budget). */
   timeBudget?: number | null;
   /** Continue from `<save_path>.ckpt`. */
   resume?: boolean;

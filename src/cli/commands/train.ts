@@ -23,7 +23,7 @@ export function trainCommand(program: Command): void {
     .option("--print-config", "print the resolved experiment (every default filled in) and exit")
     .option("--resume", "continue from the checkpoint (<save_path>.ckpt) exactly where it stopped")
     .option("--seed <n>", "seed of the training order and step noise (replaces the algorithm's seed)")
-    .option("--time-budget <sec>", "stop at the end of the first epoch that ends after this many seconds")
+    .option("--time-budget <sec>", "start no new epoch once this many seconds have passed (pylearn2's time_budget)")
     .option("--quiet", "print nothing but errors")
     .option("--log-json <file>", "write one JSON line per monitoring step (counters and channels) to this file")
     .action(async (config: string, overrides: string[], o: TrainCliOptions) => {
