@@ -53,6 +53,31 @@ const BINARY: Record<BinaryOp | CompareOp, (a: number, b: number) => number> = {
   ne: (a, b) => (a !== b ? 1 : 0),
 };
 
+function negLoop(x: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = -x[i];
+}
+function squareLoop(x: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = x[i] * x[i];
+}
+function reluLoop(x: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : 0;
+}
+function sigmoidLoop(x: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
+    else {
+      const e = Math.exp(v);
+      o[i] = e / (1 + e);
+    }
+  }
+}
+function expLoop(x: Arr, o: Arr, n: number): void {
+  for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]);
+}
+function axpy(y: Arr, x: Arr, alpha: number, n: number): void {
+  for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+}
 function addSame(a: Arr, b: Arr, o: Arr, n: number): void {
   for (let i = 0; i < n; i++) o[i] = a[i] + b[i];
 }
@@ -197,26 +222,19 @@ export class ReferenceBackend implements Backend {
     switch (op) {
       // The hot activations get their own loops; the rest go through the function table.
       case "neg":
-        for (let i = 0; i < n; i++) out[i] = -x[i];
+        negLoop(x, out, n);
         break;
       case "square":
-        for (let i = 0; i < n; i++) out[i] = x[i] * x[i];
+        squareLoop(x, out, n);
         break;
       case "relu":
-        for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+        reluLoop(x, out, n);
         break;
       case "sigmoid":
-        for (let i = 0; i < n; i++) {
-          const v = x[i];
-          if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
-          else {
-            const e = Math.exp(v);
-            out[i] = e / (1 + e);
-          }
-        }
+        sigmoidLoop(x, out, n);
         break;
       case "exp":
-        for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+        expLoop(x, out, n);
         break;
       default: {
         const f = UNARY[op];
@@ -620,9 +638,7 @@ export class ReferenceBackend implements Backend {
   }
 
   axpyInPlace(ys: Storage, xs: Storage, alpha: number, n: number): void {
-    const y = ys as Arr;
-    const x = xs as Arr;
-    for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+    axpy(ys as Arr, xs as Arr, alpha, n);
   }
 
   assignInPlace(ys: Storage, xs: Storage, n: number): void {
