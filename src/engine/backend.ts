@@ -63,9 +63,13 @@ export interface Backend {
   oneHot(indices: Int32Array, depth: number): Storage;
   im2col(x: Storage, g: Conv2dGeometry): Storage;
   col2im(cols: Storage, g: Conv2dGeometry): Storage;
-  /** Max pooling; also returns, per output, the flat input index that won (for the backward pass). */
-  maxPool2d(x: Storage, g: Conv2dGeometry): { out: Storage; argmax: Int32Array };
-  maxPool2dBackward(gy: Storage, argmax: Int32Array, inputSize: number): Storage;
+  /**
+   * Max pooling; also returns, per output, which input won, for the backward pass only. Its form is
+   * the backend's own (CPU: an Int32Array of flat input indices; GPU: a device buffer), so a GPU
+   * never has to read it back.
+   */
+  maxPool2d(x: Storage, g: Conv2dGeometry): { out: Storage; argmax: Storage };
+  maxPool2dBackward(gy: Storage, argmax: Storage, inputSize: number): Storage;
   avgPool2d(x: Storage, g: Conv2dGeometry): Storage;
   avgPool2dBackward(gy: Storage, g: Conv2dGeometry): Storage;
 

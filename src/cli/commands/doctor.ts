@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { cpus, availableParallelism } from "node:os";
 import { availableKernels, getCpuKernels, type CpuKernels } from "../../engine/kernels/index.js";
 import { Rng } from "../../util/rng.js";
+import { gpuDoctorRows } from "../../engine/backends/webgpu/probe.js";
 
 /** One line of `dl doctor`: `ok` true/false for a check that passed/failed, null for information. */
 export interface DoctorRow {
@@ -24,6 +25,7 @@ export interface DoctorSection {
 export const DOCTOR_SECTIONS: DoctorSection[] = [
   { label: "node", rows: nodeRows },
   { label: "kernels", rows: kernelRows },
+  { label: "gpu", rows: gpuDoctorRows },
 ];
 
 /** Runs every section; a section that throws becomes one failed row naming it. */

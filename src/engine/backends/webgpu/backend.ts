@@ -1,0 +1,340 @@
+/// <reference types="@webgpu/types" />
+import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, Storage, UnaryOp } from "../../backend.js";
+import { broadcastStrides, fmt, sizeOf, stridesOf, type Shape } from "../../shape.js";
+import { DlError, ShapeError } from "../../../util/errors.js";
+import { GpuBuffer, GpuRuntime, MAX_GROUPS_X, type KernelSpec } from "./runtime.js";
+import { WG } from "./wgsl/prelude.js";
+import { MAX_RANK, axpyKernel, binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from "./wgsl/elementwise.js";
+import { argmaxKernel, gatherKernel, oneHotKernel, scatterAddKernel, stridedReadKernel, stridedWriteKernel } from "./wgsl/layout.js";
+import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/reduce.js";
+import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
+import {
+  avgPoolBackwardKernel, avgPoolKernel, col2imKernel, im2colKernel, maxPoolBackwardKernel, maxPoolKernel,
+} from "./wgsl/conv.js";
+
+/** Max pooling's winners, kept on the device with the geometry its backward pass needs. */
+class GpuPoolArgmax {
+  constructor(readonly indices: GpuBuffer, readonly g: Conv2dGeometry) {}
+}
+
+/**
+ * Collapses a broadcast walk over `dims` read through several stride lists: drops size-1 dims and
+ * merges neighbours that are contiguous in every operand, so most ops reach rank 1 or 2.
+ */
+export function collapseDims(dims: Shape, strides: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
+  const outDims: number[] = [];
+  const outStr: number[][] = strides.map(() => []);
+  for (let d = 0; d < dims.length; d++) {
+    if (dims[d] === 1) continue;
+    const last = outDims.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStr[k][last] === s[d] * dims[d])) {
+      outDims[last] *= dims[d];
+      strides.forEach((s, k) => (outStr[k][last] = s[d]));
+    } else {
+      outDims.push(dims[d]);
+      strides.forEach((s, k) => outStr[k].push(s[d]));
+    }
+  }
+  return { dims: outDims, strides: outStr };
+}
+
+/**
+ * Tensors in GPU buffers, every primitive a WGSL kernel (see ./wgsl). Work is recorded and
+ * submitted in batches; only `read()` waits for the device, so a training step never blocks.
+ * Create it with `createWebGpuBackend()`; call `destroy()` when done so the process can exit.
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = "webgpu";
+  readonly syncRead = false;
+
+  constructor(readonly rt: GpuRuntime) {}
+
+  /** Frees the device; every tensor on this backend becomes unusable. */
+  destroy(): void {
+    this.rt.destroy();
+  }
+
+  /** Resolves when the GPU has finished all work recorded so far (for timing). */
+  sync(): Promise<void> {
+    return this.rt.sync();
+  }
+
+  private launch(spec: KernelSpec, count: number, params: ArrayLike<number>, buffers: readonly GpuBuffer[]): void {
+    if (count === 0) return;
+    this.rt.dispatch(spec, params, buffers, grid1d(Math.ceil(count / WG)));
+  }
+
+  fromArray(data: ArrayLike<number>): Storage {
+    const f = data instanceof Float32Array ? data : Float32Array.from(data);
+    return this.rt.upload(f, f.length);
+  }
+
+  full(n: number, value: number): Storage {
+    const out = this.rt.alloc(n);
+    this.launch(fillKernel, n, [n, 0, f32bits(value)], [out]);
+    return out;
+  }
+
+  readSync(): never {
+    throw new DlError("the webgpu backend cannot read tensors synchronously; use `await tensor.read()`");
+  }
+
+  read(s: Storage, n: number): Promise<Float32Array> {
+    return this.rt.read(s as GpuBuffer, n);
+  }
+
+  copy(s: Storage, n: number): Storage {
+    const out = this.rt.alloc(n);
+    this.launch(copyKernel, n, [n], [s as GpuBuffer, out]);
+    return out;
+  }
+
+  unary(op: UnaryOp, x: Storage, n: number): Storage {
+    const out = this.rt.alloc(n);
+    this.launch(unaryKernel(op), n, [n], [x as GpuBuffer, out]);
+    return out;
+  }
+
+  binary(op: BinaryOp | CompareOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage {
+    const n = sizeOf(outShape);
+    const out = this.rt.alloc(n);
+    const { dims, strides } = collapseDims(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+    const [as, bs] = strides;
+    let mode: "same" | "scalar" | "strided" = "strided";
+    if (dims.length <= 1 && (as[0] ?? 1) === 1 && (bs[0] ?? 1) === 1) mode = "same";
+    else if (dims.length === 1 && as[0] === 1 && bs[0] === 0) mode = "scalar";
+    this.launch(binaryKernel(op, mode), n, stridedParams(n, dims, strides, `binary ${op}`), [a as GpuBuffer, b as GpuBuffer, out]);
+    return out;
+  }
+
+  where(cond: Storage, cShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape): Storage {
+    const n = sizeOf(outShape);
+    const out = this.rt.alloc(n);
+    const { dims, strides } = collapseDims(outShape, [cShape, aShape, bShape].map((s) => broadcastStrides(s, outShape)));
+    this.launch(whereKernel, n, stridedParams(n, dims, strides, "where"), [cond as GpuBuffer, a as GpuBuffer, b as GpuBuffer, out]);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: Storage, shape: Shape, axes: readonly number[]): Storage {
+    const str = stridesOf(shape);
+    const keep = collapseDims(shape.filter((_, i) => !axes.includes(i)), [str.filter((_, i) => !axes.includes(i))]);
+    const red = collapseDims(shape.filter((_, i) => axes.includes(i)), [str.filter((_, i) => axes.includes(i))]);
+    const outN = sizeOf(keep.dims);
+    const redN = sizeOf(red.dims);
+    if (keep.dims.length > MAX_RANK || red.dims.length > MAX_RANK) throw rankError(`reduce ${op}`, shape);
+    if (redN === 0) return this.full(outN, op === "sum" ? 0 : op === "max" ? -Infinity : Infinity);
+    const out = this.rt.alloc(outN);
+    if (outN === 0) return out;
+    const p = new Uint32Array(40);
+    p[0] = outN;
+    p[1] = redN;
+    p[2] = keep.dims.length;
+    p[3] = red.dims.length;
+    keep.dims.forEach((d, i) => { p[8 + i] = d; p[16 + i] = keep.strides[0][i]; });
+    red.dims.forEach((d, i) => { p[24 + i] = d; p[32 + i] = red.strides[0][i]; });
+    // A workgroup per output pays off only when each output has many terms and outputs are few.
+    if (redN >= REDUCE_GROUP / 2 && outN <= 4096) this.rt.dispatch(reduceGroupKernel(op), p, [x as GpuBuffer, out], grid1d(outN));
+    else this.launch(reduceThreadKernel(op), outN, p, [x as GpuBuffer, out]);
+    return out;
+  }
+
+  argmax(x: Storage, shape: Shape, axis: number): Storage {
+    const { outer, len, inner } = splitAxis(shape, axis);
+    const out = this.rt.alloc(outer * inner);
+    this.launch(argmaxKernel, outer * inner, [outer * inner, len, inner], [x as GpuBuffer, out]);
+    return out;
+  }
+
+  /** GEMM with an explicit tile (the bench compares tiles); `matmul` picks one by shape. */
+  matmulWith(tile: GemmTile, a: Storage, b: Storage, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
+    aBatchStride: number, bBatchStride: number): GpuBuffer {
+    const out = this.rt.alloc(batch * m * n);
+    if (batch * m * n === 0) return out;
+    if (k === 0) {
+      this.launch(fillKernel, batch * m * n, [batch * m * n, 0, 0], [out]);
+      return out;
+    }
+    const gy = Math.ceil(m / tile.BM);
+    if (gy > MAX_GROUPS_X || batch > MAX_GROUPS_X) {
+      throw new ShapeError(`matmul: ${batch} x [${m}, ${n}] is too large for one GPU dispatch (at most ${MAX_GROUPS_X * tile.BM} rows and ${MAX_GROUPS_X} batch items)`);
+    }
+    this.rt.dispatch(matmulKernel(tile), [m, n, k, aBatchStride, bBatchStride, transA ? 1 : 0, transB ? 1 : 0], [a as GpuBuffer, b as GpuBuffer, out],
+      [Math.ceil(n / tile.BN), gy, batch]);
+    return out;
+  }
+
+  matmul(a: Storage, b: Storage, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
+    aBatchStride: number, bBatchStride: number): Storage {
+    return this.matmulWith(chooseTile(m, n), a, b, batch, m, n, k, transA, transB, aBatchStride, bBatchStride);
+  }
+
+  permute(x: Storage, shape: Shape, perm: readonly number[]): Storage {
+    const inStr = stridesOf(shape);
+    return this.stridedRead(x, perm.map((p) => shape[p]), perm.map((p) => inStr[p]), 0, "permute");
+  }
+
+  slice(x: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage {
+    const inStr = stridesOf(shape);
+    let base = 0;
+    for (let d = 0; d < shape.length; d++) base += starts[d] * inStr[d];
+    return this.stridedRead(x, outShape, inStr, base, "slice");
+  }
+
+  private stridedRead(x: Storage, dims: Shape, strides: number[], base: number, op: string): Storage {
+    const n = sizeOf(dims);
+    const out = this.rt.alloc(n);
+    const c = collapseDims(dims, [strides]);
+    const p = stridedParams(n, c.dims, c.strides, op);
+    p[2] = base;
+    this.launch(stridedReadKernel, n, p, [x as GpuBuffer, out]);
+    return out;
+  }
+
+  pad(x: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage {
+    const total = sizeOf(outShape);
+    const out = this.full(total, 0) as GpuBuffer;
+    const outStr = stridesOf(outShape);
+    let base = 0;
+    for (let d = 0; d < outShape.length; d++) base += starts[d] * outStr[d];
+    const n = sizeOf(shape);
+    const c = collapseDims(shape, [outStr]);
+    const p = stridedParams(n, c.dims, c.strides, "pad");
+    p[2] = base;
+    this.launch(stridedWriteKernel, n, p, [x as GpuBuffer, out]);
+    return out;
+  }
+
+  gather(x: Storage, shape: Shape, axis: number, indices: Int32Array): Storage {
+    const { outer, len, inner } = splitAxis(shape, axis);
+    const n = outer * indices.length * inner;
+    const out = this.rt.alloc(n);
+    if (n === 0) return out;
+    const idx = this.rt.upload(indices, indices.length);
+    this.launch(gatherKernel, n, [n, indices.length, inner, len], [x as GpuBuffer, idx, out]);
+    this.rt.releaseNow(idx);
+    return out;
+  }
+
+  scatterAdd(g: Storage, _gShape: Shape, axis: number, indices: Int32Array, outShape: Shape): Storage {
+    const { outer, len, inner } = splitAxis(outShape, axis);
+    const n = outer * len * inner;
+    if (n === 0 || indices.length === 0) return this.full(n, 0);
+    // Row lists per target (CSR), built on the host where the indices already are.
+    const start = new Int32Array(len + 1);
+    for (let r = 0; r < indices.length; r++) start[indices[r] + 1]++;
+    for (let l = 0; l < len; l++) start[l + 1] += start[l];
+    const fill = start.slice(0, len);
+    const rows = new Int32Array(indices.length);
+    for (let r = 0; r < indices.length; r++) rows[fill[indices[r]]++] = r;
+    const out = this.rt.alloc(n);
+    const startBuf = this.rt.upload(start, start.length);
+    const rowBuf = this.rt.upload(rows, rows.length);
+    this.launch(scatterAddKernel, n, [n, indices.length, inner, len], [g as GpuBuffer, startBuf, rowBuf, out]);
+    this.rt.releaseNow(startBuf);
+    this.rt.releaseNow(rowBuf);
+    return out;
+  }
+
+  oneHot(indices: Int32Array, depth: number): Storage {
+    const n = indices.length * depth;
+    const out = this.rt.alloc(n);
+    if (n === 0) return out;
+    const idx = this.rt.upload(indices, indices.length);
+    this.launch(oneHotKernel, n, [n, depth], [idx, out]);
+    this.rt.releaseNow(idx);
+    return out;
+  }
+
+  im2col(x: Storage, g: Conv2dGeometry): Storage {
+    const n = g.C * g.kh * g.kw * g.N * g.oh * g.ow;
+    const out = this.rt.alloc(n);
+    this.launch(im2colKernel, n, geomParams(n, g), [x as GpuBuffer, out]);
+    return out;
+  }
+
+  col2im(cols: Storage, g: Conv2dGeometry): Storage {
+    const n = g.N * g.C * g.H * g.W;
+    const out = this.rt.alloc(n);
+    this.launch(col2imKernel, n, geomParams(n, g), [cols as GpuBuffer, out]);
+    return out;
+  }
+
+  maxPool2d(x: Storage, g: Conv2dGeometry): { out: Storage; argmax: Storage } {
+    const n = g.N * g.C * g.oh * g.ow;
+    const out = this.rt.alloc(n);
+    const arg = this.rt.alloc(n);
+    this.launch(maxPoolKernel, n, geomParams(n, g), [x as GpuBuffer, out, arg]);
+    return { out, argmax: new GpuPoolArgmax(arg, g) };
+  }
+
+  maxPool2dBackward(gy: Storage, argmax: Storage, inputSize: number): Storage {
+    const arg = argmax as GpuPoolArgmax;
+    const out = this.rt.alloc(inputSize);
+    this.launch(maxPoolBackwardKernel, inputSize, geomParams(inputSize, arg.g), [gy as GpuBuffer, arg.indices, out]);
+    return out;
+  }
+
+  avgPool2d(x: Storage, g: Conv2dGeometry): Storage {
+    const n = g.N * g.C * g.oh * g.ow;
+    const out = this.rt.alloc(n);
+    this.launch(avgPoolKernel, n, geomParams(n, g), [x as GpuBuffer, out]);
+    return out;
+  }
+
+  avgPool2dBackward(gy: Storage, g: Conv2dGeometry): Storage {
+    const n = g.N * g.C * g.H * g.W;
+    const out = this.rt.alloc(n);
+    this.launch(avgPoolBackwardKernel, n, geomParams(n, g), [gy as GpuBuffer, out]);
+    return out;
+  }
+
+  axpyInPlace(y: Storage, x: Storage, alpha: number, n: number): void {
+    this.launch(axpyKernel, n, [n, 0, f32bits(alpha)], [x as GpuBuffer, y as GpuBuffer]);
+  }
+
+  assignInPlace(y: Storage, x: Storage, n: number): void {
+    this.launch(copyKernel, n, [n], [x as GpuBuffer, y as GpuBuffer]);
+  }
+}
+
+const f32view = new Float32Array(1);
+const u32view = new Uint32Array(f32view.buffer);
+function f32bits(v: number): number {
+  f32view[0] = v;
+  return u32view[0];
+}
+
+/** A grid of `groups` workgroups, wrapped into a second dimension past the per-dimension limit. */
+function grid1d(groups: number): [number, number] {
+  if (groups <= MAX_GROUPS_X) return [groups, 1];
+  return [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X)];
+}
+
+function rankError(op: string, shape: Shape): ShapeError {
+  return new ShapeError(`${op}: ${fmt(shape)} has more than ${MAX_RANK} non-mergeable dimensions, the most the webgpu backend's kernels take`);
+}
+
+/** Word 0 count, 1 rank, dims at 8.., operand k's strides at 16 + 8k... */
+function stridedParams(n: number, dims: readonly number[], strides: readonly number[][], op: string): Uint32Array {
+  if (dims.length > MAX_RANK) throw rankError(op, dims);
+  const p = new Uint32Array(16 + 8 * strides.length);
+  p[0] = n;
+  p[1] = dims.length;
+  for (let d = 0; d < dims.length; d++) {
+    p[8 + d] = dims[d];
+    for (let k = 0; k < strides.length; k++) p[16 + 8 * k + d] = strides[k][d];
+  }
+  return p;
+}
+
+function geomParams(n: number, g: Conv2dGeometry): number[] {
+  return [n, g.N, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow];
+}
+
+function splitAxis(shape: Shape, axis: number): { outer: number; len: number; inner: number } {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i];
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+  return { outer, len: shape[axis], inner };
+}
