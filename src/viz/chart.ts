@@ -132,7 +132,9 @@ export function layoutChart(spec: ChartSpec): ChartLayout {
     const outsideW = Math.max(0, ...legendSize.map((l, i) => (l && outside[i] ? l.w : 0)));
     const right = outsideW > 0 ? 16 + outsideW + 12 : 24;
     const x0 = left, x1 = width - right;
-    const xAxis = makeAxis(xlo, xhi, false, x0, x1, linearTicks(xlo, xhi, Math.max(2, Math.round((x1 - x0) / 90))));
+    // Counts (epochs, batches, examples) never get fractional ticks such as "0.5 epochs".
+    const xIsCount = /^(epochs|batches|examples)\b/.test(spec.xLabel);
+    const xAxis = makeAxis(xlo, xhi, false, x0, x1, linearTicks(xlo, xhi, Math.max(2, Math.round((x1 - x0) / 90)), xIsCount));
     let covered = false;
     const panels: PanelLayout[] = spec.panels.map((p, i) => {
       const { ylo, yhi, ticks, y0, y1 } = ys[i];

@@ -15,6 +15,9 @@ describe("ticks", () => {
 
   it("linear ticks are round values inside the range, labelled with the decimals the step needs", () => {
     expect(labels(linearTicks(-0.3, 10.4, 5))).toEqual(["0", "2", "4", "6", "8", "10"]);
+    // integer axes (epochs) never tick at halves
+    expect(labels(linearTicks(0, 4, 9))).toContain("0.5");
+    expect(labels(linearTicks(0, 4, 9, true))).toEqual(["0", "1", "2", "3", "4"]);
     expect(labels(linearTicks(0.31, 1.58, 6))).toEqual(["0.4", "0.6", "0.8", "1.0", "1.2", "1.4"]);
     // 0.1 * 3 must not print as 0.30000000000000004
     expect(labels(linearTicks(0, 0.35, 4))).toEqual(["0.0", "0.1", "0.2", "0.3"]);

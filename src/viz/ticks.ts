@@ -24,10 +24,14 @@ export function niceStep(span: number, target: number): { step: number; exp: num
   return { step: m * 10 ** exp, exp };
 }
 
-/** Round ticks inside [lo, hi], about `target` of them. */
-export function linearTicks(lo: number, hi: number, target: number): Tick[] {
+/** Round ticks inside [lo, hi], about `target` of them; `integer` keeps steps >= 1 (counts such as epochs). */
+export function linearTicks(lo: number, hi: number, target: number, integer = false): Tick[] {
   if (!(hi > lo)) return [{ value: lo, label: formatNumber(lo, 0) }];
-  const { step, exp } = niceStep(hi - lo, target);
+  let { step, exp } = niceStep(hi - lo, target);
+  if (integer && step < 1) {
+    step = 1;
+    exp = 0;
+  }
   const first = Math.ceil(lo / step - 1e-9);
   const last = Math.floor(hi / step + 1e-9);
   const values: number[] = [];
