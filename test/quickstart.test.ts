@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../src/data/dataset-file.js";
 import { readModelFile } from "../src/io/model-file.js";
 import { runQuickstart } from "../src/quickstart/quickstart.js";
-import { runDl, SHARED_DATA } from "./helpers/cli.js";
+import { DL_BIN, ROOT, runDl, SHARED_DATA } from "./helpers/cli.js";
 import { startRangeServer, type RangeServer } from "./helpers/range-server.js";
 
 /**
@@ -117,6 +118,29 @@ describe("dl quickstart", () => {
       expect(r.files.map((f) => f.name)).toContain("digits_grbm_smd_weights.png");
       expect(Number.isFinite(r.finalChannels.objective)).toBe(true);
     });
+  });
+
+  it("scripts/quickstart.sh makes the same files with plain dl commands (OFFLINE=1, tiny)", () => {
+    const out = join(tmp, "script");
+    const r = spawnSync("bash", [join(ROOT, "scripts/quickstart.sh"), out], {
+      encoding: "utf8",
+      timeout: 180_000,
+      env: { ...process.env, NO_COLOR: "1", DL: `${process.execPath} ${DL_BIN}`, OFFLINE: "1", NUM_PATCHES: "1000", MAX_EPOCHS: "1" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const commands = r.stdout.split("\n").filter((l) => l.startsWith("+ dl ")).map((l) => l.split(" ")[2]);
+    expect(commands).toEqual(["make-dataset", "train", "show-weights", "plot-monitor"]);
+    expect(readdirSync(out).sort()).toEqual([
+      "digits_grbm_smd.pkl",
+      "digits_grbm_smd.pkl.ckpt",
+      "digits_grbm_smd.yaml",
+      "digits_grbm_smd_monitor.png",
+      "digits_grbm_smd_weights.png",
+      "digits_preprocessed_train.pkl",
+    ]);
+    expect(loadDataset(join(out, "digits_preprocessed_train.pkl")).numExamples).toBe(1000);
+    expect(channel(join(out, "digits_grbm_smd.pkl"), "objective")).toHaveLength(2);
+    expect(readPng(join(out, "digits_grbm_smd_weights.png")).width).toBe(tiledSide(10, 6, 2));
   });
 
   it("rejects bad numbers and a --dir that is a file, with exit code 2", () => {
