@@ -289,6 +289,19 @@ describe("autodiff", () => {
     const b = x.softplus().toArray();
     for (let i = 0; i < 5; i++) expect(a[i]).toBeCloseTo(b[i], 14);
   });
+  it("activations of large float32 arrays (the SIMD kernel path) agree with float64, NaN and extremes included", () => {
+    const rng = new Rng(4);
+    const v = rng.fillNormal(new Float64Array(1000), 0, 8);
+    v[0] = NaN;
+    v[1] = 1000;
+    v[2] = -1000;
+    for (const op of ["sigmoid", "tanh", "softplus", "relu"] as const) {
+      const got = Tensor.from(v, [1000], cpuBackend)[op]().toArray();
+      const want = Tensor.from(v, [1000], float64Backend)[op]().toArray();
+      expect(Number.isNaN(got[0])).toBe(Number.isNaN(want[0]));
+      for (let i = 1; i < 1000; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want[i])));
+    }
+  });
   it("float32 CPU backend agrees with float64", () => {
     const rng = new Rng(2);
     const v = rng.fillNormal(new Float64Array(12));

@@ -139,8 +139,24 @@ export class Rng {
     return out;
   }
 
+  /**
+   * Normal deviates by Marsaglia's polar method: one log and one sqrt per pair and no sines, about
+   * twice as fast as Box-Muller (noise for denoising costs is drawn every training step).
+   */
   fillNormal(out: Float32Array | Float64Array, mean = 0, std = 1): typeof out {
-    for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
+    const n = out.length;
+    let i = 0;
+    while (i < n) {
+      let u: number, v: number, s: number;
+      do {
+        u = (this.nextU32() / 4294967296) * 2 - 1;
+        v = (this.nextU32() / 4294967296) * 2 - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = mean + std * u * f;
+      if (i < n) out[i++] = mean + std * v * f;
+    }
     return out;
   }
 

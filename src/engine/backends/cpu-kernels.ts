@@ -16,6 +16,7 @@ export function installCpuKernels(choose: () => CpuKernels = getCpuKernels): voi
     const C = (cOff === 0 ? c : c.subarray(cOff, cOff + m * n)) as Float32Array;
     kern.sgemm(transA, transB, m, n, k, 1, A, transA ? m : k, B, transB ? k : n, 0, C, n);
   });
+  cpuBackend.setActKernel((act, x, out, n) => (installed ??= choose()).biasAct(act, x as Float32Array, null, 1, n, out as Float32Array));
   cpuBackend.setConvKernels({
     im2col: (x, g, out) => (installed ??= choose()).im2col(x as Float32Array, g.N, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, out as Float32Array),
     col2im: (cols, g, dx) => (installed ??= choose()).col2im(cols as Float32Array, g.N, g.C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, dx as Float32Array),

@@ -13,6 +13,12 @@ export type GemmFn = (
   a: Arr, aOff: number, b: Arr, bOff: number, c: Arr, cOff: number,
 ) => void;
 
+/** out = act(x) elementwise over n values, through a fast kernel. */
+export type ActKernel = (act: "sigmoid" | "tanh" | "softplus", x: Arr, out: Arr, n: number) => void;
+
+/** Below this many elements the JS loop beats the call into a kernel. */
+const ACT_KERNEL_MIN = 128;
+
 /** Fast im2col/col2im with the reference's layout (see Backend.im2col); `out`/`dx` arrive zeroed. */
 export interface ConvKernels {
   im2col(x: Arr, g: Conv2dGeometry, out: Arr): void;
@@ -171,6 +177,16 @@ export class ReferenceBackend implements Backend {
     this.conv = k;
   }
 
+  private act: ActKernel | null = null;
+
+  /**
+   * Routes sigmoid, tanh and softplus of large arrays through a SIMD kernel. (Not relu: it is cheap in
+   * JS, and the SIMD max would turn NaN into NaN where the JS loop gives 0 — one answer per op.)
+   */
+  setActKernel(k: ActKernel | null): void {
+    this.act = k;
+  }
+
   private slab: ArrayBuffer = new ArrayBuffer(0);
   private slabOffset = 0;
 
@@ -219,6 +235,11 @@ export class ReferenceBackend implements Backend {
   unary(op: UnaryOp, xs: Storage, n: number): Storage {
     const x = xs as Arr;
     const out = this.alloc(n);
+    if (this.act && n >= ACT_KERNEL_MIN && (op === "sigmoid" || op === "tanh" || op === "softplus")) {
+      // JS Math.exp costs ~13 ns an element; the SIMD kernel ~1 ns (the GRBM step's biggest JS cost).
+      this.act(op, x, out, n);
+      return out;
+    }
     switch (op) {
       // The hot activations get their own loops; the rest go through the function table.
       case "neg":
