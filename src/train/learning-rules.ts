@@ -93,7 +93,8 @@ export class Momentum extends SlotRule {
     for (let i = 0; i < params.length; i++) {
       const lrp = lr * scales[i];
       const v = vel[i];
-      v.data = v.mul(m).data;
+      // v <- m v, in place as v += (m - 1) v: a new weight-sized array every step cost more than the update.
+      v.axpyInPlace(v, m - 1);
       v.axpyInPlace(grads[i], -lrp);
       if (this.nesterov) {
         params[i].axpyInPlace(v, m);
