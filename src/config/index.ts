@@ -64,8 +64,19 @@ export function trainFileVars(path: string): Record<string, string> {
   };
 }
 
-/** Any YAML config (a Train, a list of them, a dataset pipeline, ...) from text; `file` names it in messages and anchors relative paths. */
-export function loadConfigText(text: string, file: string, opts: LoadOptions = {}): Experiment {
+/** A config parsed, its templates filled, its ${VAR}s expanded and its overrides applied — not yet validated. */
+export interface PreparedConfig {
+  root: ReturnType<typeof parseConfigText>;
+  env: Record<string, string | undefined>;
+  dataPath: string;
+  registry: Registry;
+}
+
+/**
+ * The steps before validation, shared by `loadConfigText` and the trainer's phase-by-phase loading
+ * (a later phase may `!pkl:` a file an earlier phase makes, so it cannot be validated up front).
+ */
+export function prepareConfigText(text: string, file: string, opts: LoadOptions = {}): PreparedConfig {
   const registry = opts.registry ?? REGISTRY;
   const dataPath = opts.dataPath ?? resolveDataDir({ env: { ...process.env, ...(opts.env ?? {}) } });
   const base = opts.env ?? process.env;
@@ -87,6 +98,12 @@ export function loadConfigText(text: string, file: string, opts: LoadOptions = {
   const filled = fillTemplates(text, params, file);
   const root = parseConfigText(filled, { file, env });
   for (const ov of edits) applyOverride(root, ov, env, registry);
+  return { root, env, dataPath, registry };
+}
+
+/** Any YAML config (a Train, a list of them, a dataset pipeline, ...) from text; `file` names it in messages and anchors relative paths. */
+export function loadConfigText(text: string, file: string, opts: LoadOptions = {}): Experiment {
+  const { root, env, dataPath, registry } = prepareConfigText(text, file, opts);
   const tree = validateTree(root, {
     registry,
     unsupported: UNSUPPORTED_PYLEARN2,

@@ -1,21 +1,14 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
-  applyOverride,
   ComponentNode,
   loadExperiment,
-  parseConfigText,
-  parseOverride,
+  prepareConfigText,
   printConfig,
-  REGISTRY,
-  trainFileVars,
   UNSUPPORTED_PYLEARN2,
   validateTree,
-  type Override,
   type Registry,
 } from "../config/index.js";
-import { fillTemplates, templateNames } from "../config/templates.js";
-import { resolveDataDir } from "../data/data-dir.js";
 import { ConfigError } from "../util/errors.js";
 
 /**
@@ -52,26 +45,9 @@ export function loadPhases(path: string, opts: PhaseLoadOptions = {}): PhasedExp
     if (!(e instanceof ConfigError) || !MISSING_PKL.test(e.detail)) throw e;
     first = e;
   }
-  // Same steps as loadConfigText (templates, ${VAR}s, overrides), then validation phase by phase.
+  // The steps before validation (templates, ${VAR}s, overrides), then validation phase by phase.
   const file = resolve(opts.cwd ?? process.cwd(), path);
-  const text = readFileSync(file, "utf8");
-  const dataPath = resolveDataDir({ env: process.env });
-  const env = {
-    ...trainFileVars(file),
-    ...process.env,
-    PYLEARN2_DATA_PATH: process.env.PYLEARN2_DATA_PATH?.trim() ? process.env.PYLEARN2_DATA_PATH : dataPath,
-  };
-  const names = new Set(templateNames(text));
-  const params: Record<string, string> = {};
-  const edits: Override[] = [];
-  for (const o of opts.overrides ?? []) {
-    const ov = parseOverride(o);
-    if (ov.path.length === 1 && typeof ov.path[0] === "string" && names.has(ov.path[0])) params[ov.path[0]] = ov.valueText;
-    else edits.push(ov);
-  }
-  const registry = opts.registry ?? REGISTRY;
-  const root = parseConfigText(fillTemplates(text, params, file), { file, env });
-  for (const ov of edits) applyOverride(root, ov, env, registry);
+  const { root, dataPath, registry } = prepareConfigText(readFileSync(file, "utf8"), file, { overrides: opts.overrides, registry: opts.registry });
   if (root.type !== "seq") throw first;
 
   const validate = (i: number): ComponentNode => {
