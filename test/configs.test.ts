@@ -98,6 +98,7 @@ const CASES: Record<string, { overrides: string[]; models: string[] }> = {
   "lp_pooling.yaml": { overrides: [...MNIST_SLICE, "dim=40", "max_epochs=1"], models: ["lp_pooling.pkl"] },
   "locally_connected.yaml": { overrides: [...MNIST_SLICE, "channels=2", "max_epochs=1"], models: ["locally_connected.pkl"] },
   "sliding_window.yaml": { overrides: ["length=300", "max_epochs=1"], models: ["sliding_window.pkl"] },
+  "rbm_svm.yaml": { overrides: [...MNIST_SLICE, "nhid=20", "rbm_epochs=1", "svm_epochs=1"], models: ["rbm_svm_l1.pkl", "rbm_svm.pkl"] },
   "rbm_stack_svm.yaml": {
     overrides: [...MNIST_SLICE, "nhid1=20", "nhid2=10", "rbm_epochs=1", "svm_epochs=1"],
     models: ["dbn_l1.pkl", "dbn_l2.pkl", "dbn_svm.pkl"],
