@@ -8,6 +8,8 @@ import { Autoencoder } from "../models/autoencoder.js";
 import type { Cost } from "./cost.js";
 import { CDk, mlGradients } from "./cd.js";
 import { SML } from "./sml.js";
+import { SumOfCosts } from "./sum-of-costs.js";
+import { L1WeightDecay, WeightDecay } from "./weight-decay.js";
 
 function onFloat64<T>(fn: () => T): T {
   setDefaultBackend(float64Backend);
@@ -140,6 +142,33 @@ describe("CDk", () => {
     expect(objective.item()).toBeCloseTo(3, 5);
   });
 
+  it("with sample_visibles false the negative phase is the visibles' mean, not a sample", () => {
+    // W = 0: E[v | h] = sigmoid(b) whatever h is, so the reconstruction is known exactly.
+    const b = [-1, 0.5, 2];
+    const m = onFloat64(() => new RBM({ nvis: 3, nhid: 2, irange: 0, initBiasVis: b }));
+    const X = Tensor.from([1, 0, 1, 0, 0, 1], [2, 3], float64Backend);
+    const { grads } = new CDk(1, 42, false).gradients(m, { X, size: 2 }, { rng: new Rng(0), training: true });
+    const sig = b.map((x) => 1 / (1 + Math.exp(-x)));
+    // d/db of mean F(pos) - mean F(neg) = mean(neg) - mean(pos), with neg = sigmoid(b) in every row.
+    const posMean = [0.5, 0, 1];
+    Array.from(grads[1].toArray()).forEach((g, i) => expect(g).toBeCloseTo(sig[i] - posMean[i], 12));
+    // The whole gradient is the ML gradient with those means as the negative particles.
+    const want = mlGradients(m, X, Tensor.from([...sig, ...sig], [2, 3], float64Backend));
+    grads.forEach((g, k) => Array.from(g.toArray()).forEach((x, i) => expect(x).toBeCloseTo(want[k].toArray()[i], 12)));
+    // Sampled visibles (the pylearn2 default) are 0/1, so there mean(neg) over 2 rows is a multiple of 1/2.
+    const sampled = new CDk(1, 42).gradients(m, { X, size: 2 }, { rng: new Rng(0), training: true }).grads[1].toArray();
+    expect(Array.from(sampled).every((g, i) => Number.isInteger(2 * (g + posMean[i])))).toBe(true);
+  });
+
+  it("CD-1 on mean-field reconstructions also raises the exact log-likelihood", () => {
+    const n = 60;
+    const X = prototypes(n);
+    const m = new RBM({ nvis: 8, nhid: 6, seed: 1 });
+    const before = exactLogLikelihood(m, X, n);
+    train(m, new CDk(1, 42, false), X, n, 400, 0.1, 10);
+    expect(exactLogLikelihood(m, X, n)).toBeGreaterThan(before + 1.5);
+  });
+
   it("owns a seeded generator that extraState saves and restores exactly", () => {
     const X = Tensor.from(prototypes(10), [10, 8]);
     const m = new RBM({ nvis: 8, nhid: 4, seed: 2 });
@@ -203,5 +232,60 @@ describe("SML (persistent contrastive divergence)", () => {
     rng2.setState(rngState);
     expect(run(b, m, rng2)).toEqual(next);
     expect(state.particles.shape).toEqual([5, 8]);
+  });
+});
+
+describe("WeightDecay on an RBM (Hinton's weight-cost, in a SumOfCosts with CDk)", () => {
+  const ctx = () => ({ rng: new Rng(0), training: true });
+
+  it("is coeff * sum(W^2) (biases not penalised), with gradient 2 coeff W", () => {
+    const m = onFloat64(() => new RBM({ nvis: 4, nhid: 3, seed: 5, initBiasVis: 0.7, initBiasHid: -0.4 }));
+    const W = Array.from(m.W.toArray());
+    const X = Tensor.from(new Float64Array(8), [2, 4], float64Backend);
+    const sumSq = W.reduce((a, w) => a + w * w, 0);
+    expect(new WeightDecay(2e-4).expr(m, { X, size: 2 }, ctx()).item()).toBeCloseTo(2e-4 * sumSq, 15);
+    expect(new WeightDecay([0.5]).expr(m, { X, size: 2 }, ctx()).item()).toBeCloseTo(0.5 * sumSq, 12);
+    expect(new L1WeightDecay(0.1).expr(m, { X, size: 2 }, ctx()).item()).toBeCloseTo(0.1 * W.reduce((a, w) => a + Math.abs(w), 0), 12);
+    const r = checkGradients((Wt) => {
+      const mm = onFloat64(() => new RBM({ nvis: 4, nhid: 3 }));
+      Object.assign(mm, { W: Wt });
+      return new WeightDecay(0.3).expr(mm, { X, size: 2 }, ctx());
+    }, [{ shape: [4, 3] }]);
+    expect(r.maxError).toBeLessThan(1e-6);
+  });
+
+  it("adds 2 coeff W to the CD gradient of W and nothing to the biases", () => {
+    const m = onFloat64(() => new RBM({ nvis: 8, nhid: 4, seed: 2 }));
+    const X = Tensor.from(Float64Array.from(prototypes(10)), [10, 8], float64Backend);
+    const c = 0.01;
+    const plain = new CDk(1, 7).gradients(m, { X, size: 10 }, ctx()).grads.map((g) => Array.from(g.toArray()));
+    const sum = new SumOfCosts([new CDk(1, 7), new WeightDecay(c)]);
+    const { grads, objective } = sum.gradients!(m, { X, size: 10 }, ctx());
+    const W = m.W.toArray();
+    Array.from(grads[0].toArray()).forEach((g, i) => expect(g).toBeCloseTo(plain[0][i] + 2 * c * W[i], 12));
+    expect(Array.from(grads[1].toArray())).toEqual(plain[1]);
+    expect(Array.from(grads[2].toArray())).toEqual(plain[2]);
+    expect(objective!.item()).toBeGreaterThan(0);
+  });
+
+  it("shrinks W on data that carries no signal", () => {
+    // Uniform noise: CD's statistics cancel on average, the decay does not; W's norm must fall.
+    const m = new RBM({ nvis: 8, nhid: 4, seed: 3, irange: 1 });
+    const norm = () => Array.from(m.W.toArray()).reduce((a, w) => a + w * w, 0);
+    const before = norm();
+    const rng = new Rng(11);
+    const X = rng.fillBernoulli(new Float32Array(60 * 8), 0.5) as Float32Array;
+    const cost = new SumOfCosts([new CDk(1, 3, false), new WeightDecay(0.05)]);
+    train(m, cost, X, 60, 300, 0.1, 10);
+    expect(norm()).toBeLessThan(0.3 * before);
+  });
+
+  it("says how to give coeffs for a model without layer names", () => {
+    const m = new RBM({ nvis: 2, nhid: 2 });
+    const X = Tensor.zeros([1, 2]);
+    expect(() => new WeightDecay({ h0: 1 }).expr(m, { X, size: 1 }, ctx())).toThrow(/RBM has one layer of weights.*one number/);
+    expect(() => new WeightDecay([1, 2]).expr(m, { X, size: 1 }, ctx())).toThrow(ConfigError);
+    const ae = new Autoencoder({ nvis: 2, nhid: 2, actEnc: "sigmoid", actDec: "sigmoid" });
+    expect(() => new WeightDecay(1).expr(ae, { X, size: 1 }, ctx())).toThrow(/works on an MLP/);
   });
 });

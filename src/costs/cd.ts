@@ -46,7 +46,14 @@ export class CDk implements Cost {
   readonly supervised = false;
   private readonly rng: Rng;
 
-  constructor(readonly nsteps: number, seed = 42) {
+  /**
+   * `sampleVisibles` false: each Gibbs step hands on the visibles' conditional means instead of a
+   * sample, so the negative phase is the mean-field reconstruction (Hinton's "A Practical Guide to
+   * Training RBMs", 2010, section 3.2: less sampling noise, and for grey-level data in [0, 1] the
+   * negative statistics match the real-valued positive ones). The hidden units are still sampled
+   * at every step, so each carries at most one bit. pylearn2's CDk always samples (the default).
+   */
+  constructor(readonly nsteps: number, seed = 42, readonly sampleVisibles = true) {
     if (!(Number.isInteger(nsteps) && nsteps >= 1)) throw new ConfigError(`CDk needs nsteps >= 1, got ${nsteps}`);
     this.rng = rngFromSeed(seed, 42);
   }
@@ -59,7 +66,7 @@ export class CDk implements Cost {
     for (let k = 0; k < this.nsteps; k++) {
       const step = m.gibbsStepForV(neg, this.rng);
       first ??= step;
-      neg = step.vSample;
+      neg = this.sampleVisibles ? step.vSample : step.vMean;
     }
     const objective = noGrad(() => reconstructionErrorOf(pos, first!.vMean));
     return { grads: mlGradients(m, pos, neg, first!.hMean), objective };

@@ -1,5 +1,5 @@
 import { Tensor } from "../engine/index.js";
-import { requireMLP, type MLP } from "../models/mlp.js";
+import { MLP, requireMLP } from "../models/mlp.js";
 import type { Batch, Model, StepContext } from "../models/model.js";
 import { ConfigError } from "../util/errors.js";
 import { suggestionSuffix } from "../util/suggest.js";
@@ -31,8 +31,34 @@ export function layerCoeffs(mlp: MLP, coeffs: LayerCoeffs, costName: string): Ar
   return layers.filter((l) => l.layerName in byName).map((l) => [l, byName[l.layerName]]);
 }
 
+/** A model that is one layer of weights (the RBMs): `weights()` lists the tensors to penalise. */
+interface WeightedModel extends Model {
+  weights(): Tensor[];
+}
+
+function isWeightedModel(m: Model): m is WeightedModel {
+  return typeof (m as Partial<WeightedModel>).weights === "function";
+}
+
+/**
+ * The penalty on a one-layer model such as an RBM (Hinton's "weight-cost" on W, never the biases),
+ * e.g. in a SumOfCosts with CDk. It has no layer names, so coeffs is one number (or a one-entry
+ * list, as pylearn2's DBM WeightDecay gives one per hidden layer).
+ */
+function singleLayerPenalty(model: WeightedModel, coeffs: LayerCoeffs, costName: string, f: (w: Tensor) => Tensor): Tensor {
+  let c: number;
+  if (typeof coeffs === "number") c = coeffs;
+  else if (Array.isArray(coeffs) && coeffs.length === 1) c = coeffs[0] as number;
+  else throw new ConfigError(`${costName}: a ${model.className} has one layer of weights and no layer names; give coeffs as one number`);
+  const ws = model.weights();
+  let total = f(ws[0]).sum().mul(c);
+  for (const w of ws.slice(1)) total = total.add(f(w).sum().mul(c));
+  return total;
+}
+
 /** Sum over layers of coeff * sum(f(W)) over each layer's weight tensors. */
 function penalty(model: Model, coeffs: LayerCoeffs, costName: string, f: (w: Tensor) => Tensor): Tensor {
+  if (!(model instanceof MLP) && isWeightedModel(model)) return singleLayerPenalty(model, coeffs, costName, f);
   const mlp = requireMLP(model, costName);
   let total: Tensor | null = null;
   for (const [layer, c] of layerCoeffs(mlp, coeffs, costName)) {
@@ -47,7 +73,10 @@ function penalty(model: Model, coeffs: LayerCoeffs, costName: string, f: (w: Ten
   return total ?? Tensor.scalar(0, mlp.params()[0]?.backend);
 }
 
-/** pylearn2's costs.mlp.WeightDecay: sum over layers of coeff * sum(W^2) (biases are not penalised). */
+/**
+ * pylearn2's costs.mlp.WeightDecay: sum over layers of coeff * sum(W^2) (biases are not penalised).
+ * dl also accepts a one-layer model with `weights()` (RBM, GaussianBinaryRBM): coeff * sum(W^2).
+ */
 export class WeightDecay implements Cost {
   readonly className = "WeightDecay";
   readonly supervised = false;

@@ -69,6 +69,11 @@ export class RBM implements Model, GibbsModel {
     return [this.W, this.biasVis, this.biasHid];
   }
 
+  /** The tensors a WeightDecay cost penalises: W, never the biases. */
+  weights(): Tensor[] {
+    return [this.W];
+  }
+
   /** c + v W: the input to each hidden unit. */
   inputToH(v: Tensor): Tensor {
     return v.matmul(this.W).add(this.biasHid);

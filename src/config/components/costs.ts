@@ -39,9 +39,13 @@ export const CDk = defineComponent({
     .object({
       nsteps: z.number().int().positive().describe("Gibbs steps k"),
       seed: z.number().int().default(42).describe("seed of the sampling noise"),
+      sample_visibles: z
+        .boolean()
+        .default(true)
+        .describe("dl: false hands on the visibles' means, not samples, at each Gibbs step (mean-field reconstruction, Hinton 2010)"),
     })
     .strict(),
-  build: (a) => new CDkCost(a.nsteps, a.seed),
+  build: (a) => new CDkCost(a.nsteps, a.seed, a.sample_visibles),
 });
 
 export const SML = defineComponent({
