@@ -12,6 +12,7 @@ import { L1WeightDecay as L1WeightDecayCost, WeightDecay as WeightDecayCost } fr
 import { Dropout as DropoutCost } from "../../costs/dropout.js";
 import { SumOfCosts as SumOfCostsCost } from "../../costs/sum-of-costs.js";
 import { MethodCost as MethodCostCost } from "../../costs/method-cost.js";
+import { L1ActivationCost } from "../../costs/l1-activation.js";
 
 /**
  * Costs (objectives). Keyword arguments follow pylearn2's costs/{ebm_estimation,autoencoder,cost}.py and
@@ -60,6 +61,21 @@ export const SML = defineComponent({
     })
     .strict(),
   build: (a) => new SMLCost(a.batch_size, a.nsteps),
+});
+
+export const L1_ActivationCost = defineComponent({
+  name: "L1_ActivationCost",
+  aliases: ["pylearn2.models.rbm.L1_ActivationCost"],
+  kind: "cost",
+  description: "Sparsity of an RBM's hidden units: coeff * mean_j max(|mean_n P(h_j=1|v_n) - target| - eps, 0); add it to CDk in a SumOfCosts.",
+  schema: z
+    .object({
+      target: z.number().min(0).max(1).describe("the wanted mean activation of each hidden unit"),
+      eps: z.number().min(0).describe("half-width of the dead zone around target"),
+      coeff: z.number().min(0).describe("the penalty's weight"),
+    })
+    .strict(),
+  build: (a) => new L1ActivationCost(a.target, a.eps, a.coeff),
 });
 
 export const MeanSquaredReconstructionError = defineComponent({
@@ -184,6 +200,7 @@ export const COST_COMPONENTS: readonly AnyComponentDef[] = [
   SMD,
   CDk,
   SML,
+  L1_ActivationCost,
   MeanSquaredReconstructionError,
   MeanBinaryCrossEntropy,
   Default,
