@@ -152,8 +152,21 @@ export function oneHotTargets(targets: Targets, nClasses: number, like: Tensor, 
   throw new ShapeError(`layer ${layerName} needs class labels for its cost, and the batch has none`);
 }
 
-/** Fraction of rows whose argmax differs from the label (pylearn2's misclass). */
-export function misclassRate(scores: Tensor, targets: Targets): number {
+/**
+ * Fraction of rows whose argmax differs from the label (pylearn2's misclass). On a GPU it stays
+ * there (a 0-d tensor the monitor sums on the device) rather than reading the predictions back.
+ */
+export function misclassRate(scores: Tensor, targets: Targets): number | Tensor {
+  if (!scores.backend.syncRead) {
+    const b = scores.backend;
+    const n = scores.shape[0];
+    const pred = new Tensor(b.argmax(scores.data, scores.shape, 1), [n], b);
+    const labels = targets.labels
+      ? Tensor.from(targets.labels, [n], b)
+      : targets.y ? new Tensor(b.argmax(targets.y.data, targets.y.shape, 1), [n], b) : null;
+    if (!labels) return NaN;
+    return pred.ne(labels).mean();
+  }
   const pred = scores.argmax(1);
   const labels = targets.labels ?? (targets.y ? targets.y.argmax(1) : undefined);
   if (!labels) return NaN;

@@ -36,6 +36,8 @@ export function buildTrain(
     save_freq: number;
     extensions: unknown[] | null;
     allow_overwrite: boolean;
+    /** Read by the runner (src/train/run.ts), which builds the whole tree on that device. */
+    device?: "cpu" | "webgpu";
   },
   ctx: Ctx,
 ): Train {

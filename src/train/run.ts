@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { defaultBackend, setDefaultBackend, type Backend } from "../engine/index.js";
+import { DlError } from "../util/errors.js";
 import { buildTree, printConfig, trainFileVars, ComponentNode, PklRef, type Registry } from "../config/index.js";
 import { readModelFile, type MonitorHistory } from "../io/model-file.js";
 import { makePklLoader } from "./load.js";
@@ -23,6 +25,30 @@ export interface TrainFileOptions {
   stop?: { requested: string | null };
   cwd?: string;
   registry?: Registry;
+  /** Where to train (`dl train --device`); replaces every phase's `device:`. */
+  device?: Device | null;
+  /**
+   * Opens the GPU for `device: webgpu` (default: the webgpu backend through Dawn, loaded only
+   * then). Tests inject a failing one to check the missing-device error.
+   */
+  openGpu?: () => Promise<GpuBackendHandle>;
+}
+
+export type Device = "cpu" | "webgpu";
+export const DEVICES: readonly Device[] = ["cpu", "webgpu"];
+
+/** A GPU backend and how to free it (so the process can exit). */
+export interface GpuBackendHandle {
+  backend: Backend;
+  /** The adapter, for the log (e.g. "llvmpipe ... (software: runs on the CPU)"). */
+  description: string;
+  destroy(): void;
+}
+
+async function openWebGpu(): Promise<GpuBackendHandle> {
+  const { createWebGpuBackend, describeAdapter } = await import("../engine/backends/webgpu/index.js");
+  const b = await createWebGpuBackend();
+  return { backend: b, description: describeAdapter(b.rt.handle.adapter), destroy: () => b.destroy() };
 }
 
 export function loadTrainExperiment(config: string, opts: Pick<TrainFileOptions, "overrides" | "cwd" | "registry"> = {}): PhasedExperiment {
@@ -41,6 +67,9 @@ export async function trainFile(config: string, opts: TrainFileOptions = {}): Pr
   // pylearn2's train.py publishes these for the whole run; we put them back afterwards.
   for (const [k, v] of Object.entries(trainFileVars(exp.file))) setEnv(k, v);
   const results: TrainResult[] = [];
+  const cpu = defaultBackend();
+  let gpu: GpuBackendHandle | null = null;
+  let device: Device = "cpu";
   try {
     const loadPkl = makePklLoader({ registry: opts.registry });
     const phased = exp.count > 1;
@@ -48,6 +77,13 @@ export async function trainFile(config: string, opts: TrainFileOptions = {}): Pr
       setEnv("PYLEARN2_TRAIN_PHASE", phased ? `phase${i + 1}` : undefined);
       if (phased) reporter.log(`Phase ${i + 1} of ${exp.count}`);
       const node = exp.phase(i);
+      device = opts.device ?? (node.args.device as Device | undefined) ?? "cpu";
+      if (device === "webgpu" && !gpu) {
+        gpu = await openDevice(opts.openGpu ?? openWebGpu);
+        reporter.log(`Device: webgpu on ${gpu.description}`);
+      }
+      // Everything the phase builds (parameters, batches, noise) is made on the chosen device.
+      setDefaultBackend(device === "webgpu" ? gpu!.backend : cpu);
       const train = buildTree(node, { file: exp.file, dataPath: exp.dataPath, loadPkl }) as Train;
       train.files = fileInfo(node);
       if (train.algorithm instanceof SGD) {
@@ -62,7 +98,12 @@ export async function trainFile(config: string, opts: TrainFileOptions = {}): Pr
       reporter.log(`Training ${r.reason === "time_budget" ? "stopped (time budget)" : "complete"}: ${r.epochs} epochs, ${r.batches} batches, ${r.examples} examples`);
       results.push(r);
     }
+  } catch (e) {
+    throw device === "webgpu" ? explainGpuError(e) : e;
   } finally {
+    setDefaultBackend(cpu);
+    // Dawn keeps the event loop alive while a device exists: free it so the process exits promptly.
+    gpu?.destroy();
     for (const [k, v] of saved) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -89,4 +130,28 @@ function fileInfo(node: ComponentNode): Train["files"] {
     trainConfig: printConfig(node),
     datasetPath: dataset instanceof PklRef ? dataset.path : undefined,
   };
+}
+
+/** The GPU, or a DlError with exit code 2 (the user asked for a device this machine lacks). */
+async function openDevice(open: () => Promise<GpuBackendHandle>): Promise<GpuBackendHandle> {
+  try {
+    return await open();
+  } catch (e) {
+    if (e instanceof DlError) throw new DlError(e.message, 2);
+    throw new DlError(`--device webgpu: the GPU could not be opened (${(e as Error).message})`, 2);
+  }
+}
+
+const SYNC_READ = /reads asynchronously|cannot read tensors synchronously/;
+
+/**
+ * A component that reads tensor values synchronously while training (a max-norm constraint, some
+ * monitor channels) cannot run on the GPU yet: say so, and where, instead of a stack trace.
+ */
+function explainGpuError(e: unknown): unknown {
+  if (!(e instanceof Error) || e instanceof DlError || !SYNC_READ.test(e.message)) return e;
+  const frame = (e.stack ?? "").split("\n").slice(1).map((l) => l.trim()).find((l) => !/tensor\.[jt]s|backend\.[jt]s|readback|node:/.test(l));
+  return new DlError(
+    `--device webgpu: a part of this experiment reads tensor values synchronously during training, which the webgpu backend cannot do yet${frame ? ` (${frame.replace(/^at /, "in ")})` : ""}; train it with --device cpu`,
+  );
 }

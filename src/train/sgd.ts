@@ -12,6 +12,7 @@ import type { Monitor } from "./monitor.js";
 import type { TerminationCriterion } from "./termination.js";
 import type { UpdateCallback } from "./update-callbacks.js";
 import { findNonFinite } from "./finite.js";
+import { readScalars } from "./readback.js";
 
 export interface SgdOptions {
   learningRate: number;
@@ -118,7 +119,8 @@ export class SGD implements TrainingAlgorithm {
     const names = this.params.map((p, i) => p.name ?? `sgd_params[${i}]`);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new DlError(`SGD: ${model.className} has two parameters named ${dup}`);
-    const bad = findNonFinite(this.params);
+    // On a GPU this check needs an asynchronous read; the Train makes it before the first step.
+    const bad = this.params[0].backend.syncRead ? findNonFinite(this.params) : null;
     if (bad) throw new DlError(`SGD: parameter ${bad.name} of ${model.className} is ${bad.what} before training`);
 
     const own = model.config?.batch_size;
@@ -212,8 +214,18 @@ export class SGD implements TrainingAlgorithm {
       // A fixed stream per pass: every epoch's objective sees the same noise, so epochs compare fairly.
       const ctx: StepContext = { rng: Rng.fromSeed([...MONITOR_SEED, 1]), training: false };
       const sums: Record<string, number> = {};
+      // On a GPU, tensor channels are summed on the device and read back once per pass, not per batch.
+      const onDevice = !this.params[0].backend.syncRead;
+      const deviceSums = new Map<string, Tensor>();
       let seen = 0;
       const add = (name: string, v: Tensor | number, w: number) => {
+        if (onDevice && typeof v !== "number") {
+          const prev = deviceSums.get(name);
+          const term = v.mul(w);
+          deviceSums.set(name, prev ? prev.add(term) : term);
+          sums[name] ??= 0;
+          return;
+        }
         const x = typeof v === "number" ? v : v.item();
         sums[name] = (sums[name] ?? 0) + x * w;
       };
@@ -221,17 +233,21 @@ export class SGD implements TrainingAlgorithm {
         const batch = makeBatch(ds, sel);
         const w = batch.size;
         seen += w;
-        noGrad(() => {
+        const run = (fn: () => void) => (this.model.withForwardCache ? this.model.withForwardCache(fn) : fn());
+        noGrad(() => run(() => {
           for (const [cname, cost] of costs) {
             add(prefix + (cname || "objective"), cost.expr(this.model, batch, ctx), w);
             const cc: Channels = cost.monitorChannels?.(this.model, batch, ctx) ?? {};
             for (const [k, v] of Object.entries(cc)) add(prefix + (cname ? `${cname}_` : "") + k, v, w);
           }
           for (const [k, v] of Object.entries(this.model.monitorChannels?.(batch, ctx) ?? {})) add(prefix + k, v, w);
-        });
+        }));
         // Between batches (a pass over 150000 patches takes a while): let signals and output through.
         await pause?.();
       }
+      const names = [...deviceSums.keys()];
+      const onGpu = await readScalars(names.map((k) => deviceSums.get(k)!));
+      names.forEach((k, i) => (sums[k] += onGpu[i]));
       for (const [k, s] of Object.entries(sums)) out[k] = s / seen;
     }
     out.learning_rate = this.lr;

@@ -6,9 +6,11 @@ import { DlError } from "../util/errors.js";
 import type { AlgorithmState, TrainingAlgorithm } from "./algorithm.js";
 import { checkpointPathFor, readCheckpoint, stateOf, withPrefix, writeCheckpoint, type StateTensors } from "./checkpoint.js";
 import type { TrainContext, TrainExtension } from "./extensions.js";
-import { findNonFinite } from "./finite.js";
+import { findNonFiniteAsync } from "./finite.js";
 import { Monitor } from "./monitor.js";
+import { readBack } from "./readback.js";
 import { SILENT, type TrainReporter } from "./reporter.js";
+import type { Backend } from "../engine/index.js";
 
 export interface TrainOptions {
   dataset: DenseDesignMatrix;
@@ -100,6 +102,8 @@ export class Train {
   private totalSeconds = 0;
   private extContinue = true;
   private ctx!: TrainContext;
+  /** Model files extensions asked for while tensors could not be read synchronously (GPU): written right after. */
+  private pendingSaves: string[] = [];
 
   constructor(o: TrainOptions) {
     this.dataset = o.dataset;
@@ -130,7 +134,7 @@ export class Train {
       dataset: this.dataset,
       algorithm: this.algorithm,
       monitor: this.monitor,
-      saveModelTo: (p) => this.writeModel(p),
+      saveModelTo: (p) => (this.backend.syncRead ? this.writeModel(p) : void this.pendingSaves.push(p)),
       log: (m) => this.reporter.log(m),
     };
     for (const ext of this.extensions) ext.setup?.(this.ctx);
@@ -143,11 +147,16 @@ export class Train {
       if (!this.allowOverwrite && existsSync(this.savePath)) {
         throw new DlError(`${this.savePath} exists and allow_overwrite is False; move it away or set allow_overwrite: True`, 2);
       }
+      if (!this.backend.syncRead) {
+        // The algorithm's setup checks this on the CPU; a GPU needs an asynchronous read.
+        const bad = await findNonFiniteAsync(this.model.params());
+        if (bad) throw new DlError(`parameter ${bad.name} of ${this.model.className} is ${bad.what} before training`);
+      }
       if (this.files.previousMonitor) this.continueMonitor(this.files.previousMonitor);
       // pylearn2's enforce_constraints: the constraints hold from the start.
       this.model.afterUpdate?.();
       await this.runMonitoring();
-      this.extContinue = this.runExtensions();
+      this.extContinue = await this.runExtensions();
     }
 
     let reason: TrainResult["reason"] = "criterion";
@@ -155,9 +164,9 @@ export class Train {
     let savedAtEpoch = -1;
     for (;;) {
       if (position === "boundary") {
-        if (stop.requested) this.interrupt(stop.requested, "boundary", this.algorithm.state());
+        if (stop.requested) await this.interrupt(stop.requested, "boundary");
         // The state before the check is what a checkpoint keeps: resuming repeats the check exactly once.
-        preCheck = this.algorithm.state();
+        preCheck = await readBack(this.backend, () => this.algorithm.state());
         const algContinue = this.algorithm.continueLearning(this.monitor);
         if (!algContinue || !this.extContinue) {
           reason = algContinue ? "extension" : "criterion";
@@ -177,7 +186,8 @@ export class Train {
       this.trainingSeconds = partial + (performance.now() - epochStart) / 1000;
       this.monitor.reportEpoch();
       this.reporter.epochTrained(this.monitor.epochsSeen, this.trainingSeconds);
-      const bad = findNonFinite(this.model.params());
+      // Once per epoch (on a GPU: counted on the device, one small read).
+      const bad = await findNonFiniteAsync(this.model.params());
       if (bad) {
         throw new DlError(
           `parameter ${bad.name} became ${bad.what} during epoch ${this.monitor.epochsSeen} (at index ${bad.index}); training stopped.` +
@@ -185,16 +195,16 @@ export class Train {
         );
       }
       await this.runMonitoring();
-      this.extContinue = this.runExtensions();
+      this.extContinue = await this.runExtensions();
       if (this.saveFreq > 0 && this.monitor.epochsSeen % this.saveFreq === 0) {
-        this.save(this.algorithm.state());
+        await this.save(() => this.algorithm.state());
         savedAtEpoch = this.monitor.epochsSeen;
       }
       this.totalSeconds = (performance.now() - epochStart) / 1000;
       this.trainingSeconds = 0;
     }
     // pylearn2 saves again here; when this epoch was just saved, the files already hold this state.
-    if (savedAtEpoch !== this.monitor.epochsSeen) this.save(preCheck ?? this.algorithm.state());
+    if (savedAtEpoch !== this.monitor.epochsSeen) await this.save(() => preCheck ?? this.algorithm.state());
     const st = this.monitor.state();
     return {
       epochs: st.epochsSeen,
@@ -225,7 +235,7 @@ export class Train {
         lastYield = performance.now();
         if (stop.requested) {
           this.trainingSeconds = partial + (performance.now() - epochStart) / 1000;
-          this.interrupt(stop.requested, "in_epoch", this.algorithm.state());
+          await this.interrupt(stop.requested, "in_epoch");
         }
       }
     }
@@ -260,9 +270,14 @@ export class Train {
     );
   }
 
-  private runExtensions(): boolean {
+  private async runExtensions(): Promise<boolean> {
     let cont = true;
     for (const ext of this.extensions) if (ext.onMonitor?.(this.ctx) === false) cont = false;
+    // Nothing trains between an extension's request and here, so the file holds the same values.
+    for (const p of this.pendingSaves.splice(0)) {
+      const data = await readBack(this.backend, () => this.modelFileData());
+      writeModelFile(p, data);
+    }
     return cont;
   }
 
@@ -270,17 +285,27 @@ export class Train {
     return existsSync(this.savePath) ? `The last good model is still in ${this.savePath}.` : "Nothing was saved.";
   }
 
-  private interrupt(signal: string, position: Position, alg: AlgorithmState): never {
-    this.writeCheckpointFile(position, alg);
+  private async interrupt(signal: string, position: Position): Promise<never> {
+    const ckpt = await readBack(this.backend, () => this.checkpointData(position, this.algorithm.state()));
+    writeCheckpoint(this.checkpointPath, ckpt);
     throw new TrainingInterrupted(signal, this.checkpointPath);
   }
 
-  /** Model file, then checkpoint; extensions' onSave first, as pylearn2's Train.save. */
-  private save(alg: AlgorithmState): void {
+  /**
+   * Model file, then checkpoint; extensions' onSave first, as pylearn2's Train.save. `alg` gives
+   * the algorithm's state; it is called where tensors can be read (see readBack).
+   */
+  private async save(alg: () => AlgorithmState): Promise<void> {
     for (const ext of this.extensions) ext.onSave?.(this.ctx);
-    this.writeModel(this.savePath);
-    this.writeCheckpointFile("boundary", alg);
+    const { model, ckpt } = await readBack(this.backend, () => ({ model: this.modelFileData(), ckpt: this.checkpointData("boundary", alg()) }));
+    writeModelFile(this.savePath, model);
+    writeCheckpoint(this.checkpointPath, ckpt);
     this.reporter.log(`Saved to ${this.savePath}`);
+  }
+
+  /** Where the model's tensors live (training runs there). */
+  private get backend(): Backend {
+    return this.model.params()[0].backend;
   }
 
   private paramTensors(): Record<string, { shape: number[]; data: Float32Array }> {
@@ -289,13 +314,18 @@ export class Train {
     return out;
   }
 
+  /** Writes the model file now (tensors must be readable synchronously: the CPU, or inside readBack). */
   writeModel(path: string): void {
+    writeModelFile(path, this.modelFileData());
+  }
+
+  private modelFileData(): Parameters<typeof writeModelFile>[1] {
     const tensors = this.paramTensors();
     for (const [k, t] of Object.entries(this.model.extraState?.() ?? {})) tensors[`extra_state.${k}`] = t;
     const extra: Record<string, string> = {};
     if (this.files.datasetPath) extra.dataset_path = this.files.datasetPath;
     if (this.files.trainConfig) extra.train_config = this.files.trainConfig;
-    writeModelFile(path, {
+    return {
       className: this.model.className,
       tensors,
       config: this.files.modelConfig,
@@ -303,12 +333,12 @@ export class Train {
       view: this.dataset.view ?? this.model.inputView,
       layers: this.model.drawableLayers?.(),
       extra,
-    });
+    };
   }
 
-  private writeCheckpointFile(position: Position, alg: AlgorithmState): void {
+  private checkpointData(position: Position, alg: AlgorithmState): Parameters<typeof writeCheckpoint>[1] {
     const state: StateTensors = { ...withPrefix(alg.tensors, "alg"), ...withPrefix(this.model.extraState?.() ?? {}, "model") };
-    writeCheckpoint(this.checkpointPath, {
+    return {
       className: this.model.className,
       params: this.paramTensors(),
       state,
@@ -326,7 +356,7 @@ export class Train {
       monitor: this.monitor.history(),
       view: this.dataset.view ?? this.model.inputView,
       layers: this.model.drawableLayers?.(),
-    });
+    };
   }
 
   /** Loads the checkpoint into the freshly built objects; returns where to continue. */

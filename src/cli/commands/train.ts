@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { UsageError } from "../../util/errors.js";
 import { ConsoleReporter } from "../../train/reporter.js";
-import { loadTrainExperiment, trainFile } from "../../train/run.js";
+import { DEVICES, loadTrainExperiment, trainFile, type Device } from "../../train/run.js";
+import { suggestionSuffix } from "../../util/suggest.js";
 import { TrainingInterrupted } from "../../train/train.js";
 
 interface TrainCliOptions {
@@ -11,6 +12,7 @@ interface TrainCliOptions {
   timeBudget?: string;
   quiet?: boolean;
   logJson?: string;
+  device?: string;
 }
 
 /** `dl train CONFIG.yaml [a.b=v ...]`: pylearn2's train.py, with progress, safe files and exact resume. */
@@ -26,6 +28,7 @@ export function trainCommand(program: Command): void {
     .option("--time-budget <sec>", "start no new epoch once this many seconds have passed (pylearn2's time_budget)")
     .option("--quiet", "print nothing but errors")
     .option("--log-json <file>", "write one JSON line per monitoring step (counters and channels) to this file")
+    .option("--device <name>", "where to train: cpu or webgpu (a GPU through Dawn; see dl doctor); replaces the YAML's device:")
     .action(async (config: string, overrides: string[], o: TrainCliOptions) => {
       if (o.printConfig) {
         process.stdout.write(loadTrainExperiment(config, { overrides }).print());
@@ -33,6 +36,7 @@ export function trainCommand(program: Command): void {
       }
       const seed = o.seed === undefined ? null : wholeNumber("--seed", o.seed);
       const timeBudget = o.timeBudget === undefined ? null : positive("--time-budget", o.timeBudget);
+      const device = o.device === undefined ? null : deviceName(o.device);
       const stop = { requested: null as string | null };
       // First Ctrl-C: finish the step, checkpoint, exit 130. A second one: leave at once.
       const onSignal = (sig: NodeJS.Signals) => {
@@ -48,6 +52,7 @@ export function trainCommand(program: Command): void {
           resume: o.resume,
           seed,
           timeBudget,
+          device,
           stop,
           reporter: new ConsoleReporter({ quiet: o.quiet, logJson: o.logJson }),
         });
@@ -71,4 +76,9 @@ function positive(flag: string, s: string): number {
   const v = Number(s);
   if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got ${s}`);
   return v;
+}
+
+function deviceName(s: string): Device {
+  if ((DEVICES as readonly string[]).includes(s)) return s as Device;
+  throw new UsageError(`--device must be one of ${DEVICES.join(", ")}, got '${s}'.${suggestionSuffix(s, DEVICES)}`);
 }

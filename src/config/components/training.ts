@@ -30,6 +30,10 @@ export const Train = defineComponent({
       save_freq: z.number().int().min(0).default(0).describe("save every this many epochs (0: only at the end)"),
       extensions: z.array(component("extension")).nullable().default(null).describe("Train extensions, called on each monitor step"),
       allow_overwrite: z.boolean().default(true).describe("whether an existing save_path may be overwritten"),
+      device: z
+        .enum(["cpu", "webgpu"])
+        .default("cpu")
+        .describe("where the tensors live and training runs: cpu, or webgpu (a GPU through Dawn; `dl doctor` shows the adapter); dl train --device overrides it"),
     })
     .strict(),
 });

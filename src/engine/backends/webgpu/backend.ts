@@ -4,10 +4,11 @@ import { broadcastStrides, fmt, sizeOf, stridesOf, type Shape } from "../../shap
 import { DlError, ShapeError } from "../../../util/errors.js";
 import { GpuBuffer, GpuRuntime, MAX_GROUPS_X, type KernelSpec } from "./runtime.js";
 import { WG } from "./wgsl/prelude.js";
-import { MAX_RANK, axpyKernel, binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from "./wgsl/elementwise.js";
+import { MAX_RANK, axpyKernel, axpySelfKernel, binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from "./wgsl/elementwise.js";
 import { argmaxKernel, gatherKernel, oneHotKernel, scatterAddKernel, stridedReadKernel, stridedWriteKernel } from "./wgsl/layout.js";
 import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/reduce.js";
 import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
+import { nonFiniteKernel } from "./wgsl/checks.js";
 import {
   avgPoolBackwardKernel, avgPoolKernel, col2imKernel, im2colKernel, maxPoolBackwardKernel, maxPoolKernel,
 } from "./wgsl/conv.js";
@@ -39,15 +40,61 @@ export function collapseDims(dims: Shape, strides: readonly (readonly number[])[
 }
 
 /**
+ * A staged read-back (see `collectReads`): first the buffers synchronous code asked for, then
+ * their values, valid while no kernel has run since they were copied.
+ */
+type StagedReads =
+  | { mode: "collect"; wanted: Map<GpuBuffer, number> }
+  | { mode: "cached"; values: Map<GpuBuffer, Float32Array>; dispatches: number };
+
+/**
  * Tensors in GPU buffers, every primitive a WGSL kernel (see ./wgsl). Work is recorded and
  * submitted in batches; only `read()` waits for the device, so a training step never blocks.
  * Create it with `createWebGpuBackend()`; call `destroy()` when done so the process can exit.
  */
 export class WebGpuBackend implements Backend {
   readonly name = "webgpu";
-  readonly syncRead = false;
+  private staged: StagedReads | null = null;
 
   constructor(readonly rt: GpuRuntime) {}
+
+  /** Synchronous reads work only inside a staged read-back (see `collectReads`). */
+  get syncRead(): boolean {
+    return this.staged !== null;
+  }
+
+  /**
+   * Lets synchronous code that reads tensors (saving: parameters, optimizer slots, model state)
+   * run on the GPU in two passes: `collectReads()`, a dry run in which `readSync` notes each
+   * buffer and answers zeros; `await fetchReads()`, which copies those buffers back together;
+   * then the real run, in which `readSync` answers from the copies; `endReads()` drops them. A
+   * kernel launched after the copies invalidates them (a later `readSync` throws), so stale
+   * values are never returned.
+   */
+  collectReads(): void {
+    this.staged = { mode: "collect", wanted: new Map() };
+  }
+
+  async fetchReads(): Promise<void> {
+    const st = this.staged;
+    if (st?.mode !== "collect") throw new Error("webgpu: fetchReads() without collectReads()");
+    const bufs = [...st.wanted.keys()];
+    const got = await Promise.all(bufs.map((b) => this.rt.read(b, st.wanted.get(b)!)));
+    this.staged = { mode: "cached", values: new Map(bufs.map((b, i) => [b, got[i]])), dispatches: this.rt.stats.dispatches };
+  }
+
+  endReads(): void {
+    this.staged = null;
+  }
+
+  /** How many of the `n` values are NaN or ±Inf, as a 1-value buffer (for the trainer's once-per-epoch check). */
+  countNonFinite(s: Storage, n: number): Storage {
+    const flags = this.rt.alloc(n);
+    this.launch(nonFiniteKernel, n, [n], [s as GpuBuffer, flags]);
+    const out = this.reduce("sum", flags, [n], [0]);
+    this.rt.releaseNow(flags);
+    return out;
+  }
 
   /** Frees the device; every tensor on this backend becomes unusable. */
   destroy(): void {
@@ -75,7 +122,20 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  readSync(): never {
+  readSync(s?: Storage, n = 0): Float32Array {
+    const st = this.staged;
+    if (st?.mode === "collect") {
+      const b = s as GpuBuffer;
+      st.wanted.set(b, Math.max(n, st.wanted.get(b) ?? 0));
+      return new Float32Array(n);
+    }
+    if (st?.mode === "cached") {
+      if (this.rt.stats.dispatches !== st.dispatches) {
+        throw new DlError("webgpu: a tensor was read synchronously after kernels ran since its staged read-back; its copy is stale");
+      }
+      const v = st.values.get(s as GpuBuffer);
+      if (v && v.length >= n) return v.length === n ? v : v.subarray(0, n);
+    }
     throw new DlError("the webgpu backend cannot read tensors synchronously; use `await tensor.read()`");
   }
 
@@ -289,11 +349,12 @@ export class WebGpuBackend implements Backend {
   }
 
   axpyInPlace(y: Storage, x: Storage, alpha: number, n: number): void {
-    this.launch(axpyKernel, n, [n, 0, f32bits(alpha)], [x as GpuBuffer, y as GpuBuffer]);
+    if (x === y) this.launch(axpySelfKernel, n, [n, 0, f32bits(alpha)], [y as GpuBuffer]);
+    else this.launch(axpyKernel, n, [n, 0, f32bits(alpha)], [x as GpuBuffer, y as GpuBuffer]);
   }
 
   assignInPlace(y: Storage, x: Storage, n: number): void {
-    this.launch(copyKernel, n, [n], [x as GpuBuffer, y as GpuBuffer]);
+    if (x !== y) this.launch(copyKernel, n, [n], [x as GpuBuffer, y as GpuBuffer]);
   }
 }
 

@@ -216,3 +216,18 @@ ${entry1d("pu(0u)")}
   Y[i] = Y[i] + pf(2u) * X[i];
 }`,
 };
+
+/**
+ * Y[i] += alpha * Y[i]: axpy with x and y the same buffer (Momentum's v <- m v), which WebGPU
+ * cannot bind both read-only and writable in one dispatch.
+ */
+export const axpySelfKernel: KernelSpec = {
+  key: "axpy_self",
+  inputs: 0,
+  outputs: 1,
+  code: /* wgsl */ `
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+${entry1d("pu(0u)")}
+  Y[i] = Y[i] + pf(2u) * Y[i];
+}`,
+};

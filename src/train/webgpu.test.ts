@@ -1,0 +1,207 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createWebGpuBackend, type WebGpuBackend } from "../engine/backends/webgpu/index.js";
+import { Tensor, cpuBackend, defaultBackend } from "../engine/index.js";
+import { readModelFile } from "../io/model-file.js";
+import { DlError } from "../util/errors.js";
+import { findNonFinite, findNonFiniteAsync } from "./finite.js";
+import { readBack, readScalars } from "./readback.js";
+import type { TrainReporter } from "./reporter.js";
+import { trainFile, type GpuBackendHandle, type TrainFileOptions } from "./run.js";
+
+/**
+ * `dl train --device webgpu` against `--device cpu`: the same experiment from the same seed on
+ * both, parameters and monitor channels compared. Every random draw (order, init, noise) is made
+ * on the host by the same Rng, so the runs differ only by float rounding on the device: GPU
+ * exp/log are a few ulps off and its sums add in another order.
+ *
+ * Tolerance: |gpu - cpu| <= 1e-5 + 1e-4 |cpu| for every parameter and channel after 2 epochs
+ * (measured on lavapipe: about 3e-7 at most). misclass, a count, must agree exactly.
+ *
+ * Runs wherever Dawn finds an adapter (CI: Mesa's lavapipe); otherwise the GPU tests are skipped
+ * and say why. The missing-device error is checked everywhere with an injected opener.
+ */
+let gpu: WebGpuBackend | null = null;
+let why = "";
+try {
+  gpu = await createWebGpuBackend();
+} catch (err) {
+  why = (err as Error).message;
+  console.log(`webgpu training tests skipped: ${why}`);
+}
+const dir = mkdtempSync(join(tmpdir(), "dl-train-webgpu-"));
+afterAll(() => {
+  gpu?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const RTOL = 1e-4;
+const ATOL = 1e-5;
+
+/** The test's backend, handed to trainFile (one device for the file; trainFile's own opener is covered by the CLI test). */
+const shared = (): Promise<GpuBackendHandle> => Promise.resolve({ backend: gpu!, description: "test adapter", destroy() {} });
+
+const logs: string[] = [];
+const reporter: TrainReporter = {
+  paramSummary() {},
+  progress() {},
+  epochTrained() {},
+  monitor() {},
+  log: (m) => void logs.push(m),
+};
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const MLP = (save: string, device = "") => `!obj:pylearn2.train.Train {
+  dataset: &train !obj:dl.datasets.Digits { which_set: train, start: 0, stop: 200 },
+  model: !obj:pylearn2.models.mlp.MLP {
+    nvis: 64,
+    layers: [
+      !obj:pylearn2.models.mlp.RectifiedLinear { layer_name: 'h0', dim: 32, irange: 0.05 },
+      !obj:pylearn2.models.mlp.Softmax { layer_name: 'y', n_classes: 10, irange: 0.05 }
+    ]
+  },
+  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+    batch_size: 20, learning_rate: .05, monitoring_dataset: { 'train': *train },
+    learning_rule: !obj:pylearn2.training_algorithms.learning_rule.Momentum { init_momentum: .5 },
+    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
+  },
+  save_path: "${save}",
+  ${device}
+}`;
+
+/** The GRBM tutorial's model, cost, sigma learning and LR adjuster, on 100 centred digits. */
+const GRBM = (save: string) => `!obj:pylearn2.train.Train {
+  dataset: &d !obj:dl.datasets.Digits { which_set: train, start: 0, stop: 100, center: True },
+  model: !obj:pylearn2.models.rbm.GaussianBinaryRBM {
+    nvis: 64, nhid: 20, irange: 0.05,
+    energy_function_class: !obj:pylearn2.energy_functions.rbm_energy.grbm_type_1 {},
+    learn_sigma: True, init_sigma: .4, init_bias_hid: -2., mean_vis: False, sigma_lr_scale: 1e-3
+  },
+  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+    learning_rate: 1e-1, batch_size: 5, monitoring_batches: 4, monitoring_dataset: *d,
+    cost: !obj:pylearn2.costs.ebm_estimation.SMD { corruptor: !obj:pylearn2.corruption.GaussianCorruptor { stdev: 0.4 } },
+    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
+  },
+  extensions: [!obj:pylearn2.training_algorithms.sgd.MonitorBasedLRAdjuster {}],
+  save_freq: 1,
+  save_path: "${save}"
+}`;
+
+type ModelFile = ReturnType<typeof readModelFile>;
+
+async function trainOn(yaml: string, device: "cpu" | "webgpu", opts: TrainFileOptions = {}): Promise<ModelFile> {
+  const [r] = await trainFile(yaml, { device, reporter, openGpu: shared, ...opts });
+  return readModelFile(r.savePath);
+}
+
+function expectClose(gpuFile: ModelFile, cpuFile: ModelFile): number {
+  let worst = 0;
+  const check = (what: string, g: ArrayLike<number>, c: ArrayLike<number>) => {
+    expect(g.length, what).toBe(c.length);
+    for (let i = 0; i < c.length; i++) {
+      const err = Math.abs(g[i] - c[i]);
+      worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(c[i])));
+      if (!(err <= ATOL + RTOL * Math.abs(c[i]))) expect.fail(`${what}[${i}]: webgpu ${g[i]}, cpu ${c[i]}`);
+    }
+  };
+  expect(Object.keys(gpuFile.tensors).sort()).toEqual(Object.keys(cpuFile.tensors).sort());
+  for (const [k, t] of Object.entries(cpuFile.tensors)) check(`parameter ${k}`, gpuFile.tensors[k].data, t.data);
+  const gch = gpuFile.monitor!.channels;
+  const cch = cpuFile.monitor!.channels;
+  expect(Object.keys(gch)).toEqual(Object.keys(cch));
+  for (const [k, ch] of Object.entries(cch)) {
+    if (k.includes("seconds")) continue;
+    if (k.endsWith("misclass")) expect(gch[k].val, k).toEqual(ch.val);
+    else check(`channel ${k}`, gch[k].val, ch.val);
+    expect(gch[k].batch, k).toEqual(ch.batch);
+  }
+  return worst;
+}
+
+describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""}`, () => {
+  it("an MLP (ReLU, softmax, momentum) on digits: the same parameters and channels as on the CPU", async () => {
+    const cpu = await trainOn(write("mlp.yaml", MLP(join(dir, "mlp-cpu.pkl"))), "cpu");
+    const g = await trainOn(write("mlp.yaml", MLP(join(dir, "mlp-gpu.pkl"))), "webgpu");
+    expect(cpu.monitor!.channels.train_y_misclass.val).toHaveLength(3);
+    expect(expectClose(g, cpu)).toBeLessThanOrEqual(1);
+    // Training moved the weights well beyond the tolerance, so the comparison has teeth.
+    const init = await trainOn(write("mlp0.yaml", MLP(join(dir, "mlp-0.pkl"))), "cpu", { overrides: ["algorithm.termination_criterion.max_epochs=0"] });
+    const moved = Math.max(...Array.from(cpu.tensors.h0_W.data, (v, i) => Math.abs(v - init.tensors.h0_W.data[i])));
+    expect(moved).toBeGreaterThan(100 * ATOL);
+    expect(defaultBackend()).toBe(cpuBackend);
+  }, 60_000);
+
+  it("the GaussianBinaryRBM with SMD, learned sigma, an LR adjuster and per-epoch saves: the same as on the CPU", async () => {
+    const cpu = await trainOn(write("grbm.yaml", GRBM(join(dir, "grbm-cpu.pkl"))), "cpu");
+    const g = await trainOn(write("grbm.yaml", GRBM(join(dir, "grbm-gpu.pkl"))), "webgpu");
+    expect(expectClose(g, cpu)).toBeLessThanOrEqual(1);
+    expect(Object.keys(g.monitor!.channels)).toContain("reconstruction_error");
+    // The checkpoint a GPU run writes holds the same optimizer state and counters.
+    expect(readModelFile(join(dir, "grbm-gpu.pkl.ckpt")).metadata.format).toBe("dl-checkpoint/1");
+  }, 60_000);
+
+  it("device: webgpu in the YAML trains there; the flag (device: cpu) overrides it", async () => {
+    const yaml = write("mlp-dev.yaml", MLP(join(dir, "mlp-dev.pkl"), "device: webgpu"));
+    logs.length = 0;
+    await trainFile(yaml, { reporter, openGpu: shared, overrides: ["algorithm.termination_criterion.max_epochs=1"] });
+    expect(logs).toContain("Device: webgpu on test adapter");
+    logs.length = 0;
+    const never = (): Promise<GpuBackendHandle> => Promise.reject(new Error("the GPU must not be opened"));
+    await trainFile(yaml, { reporter, device: "cpu", openGpu: never, overrides: ["algorithm.termination_criterion.max_epochs=1"] });
+    expect(logs.some((l) => l.startsWith("Device:"))).toBe(false);
+  }, 60_000);
+
+  it("finds a NaN or an infinity on the device, naming the parameter and the index, like the CPU check", async () => {
+    const vals = new Float32Array(300).fill(0.5);
+    const a = Tensor.from(vals, [300], gpu!);
+    a.name = "a";
+    const bad = vals.slice();
+    bad[257] = Infinity;
+    bad[280] = NaN;
+    const b = Tensor.from(bad, [300], gpu!);
+    b.name = "b";
+    expect(await findNonFiniteAsync([a])).toBeNull();
+    expect(await findNonFiniteAsync([a, b])).toEqual({ name: "b", what: "Inf", index: 257 });
+    expect(await findNonFiniteAsync([a, b])).toEqual(findNonFinite([Tensor.from(vals, [300], cpuBackend), Tensor.from(bad, [300], cpuBackend)].map((t, i) => Object.assign(t, { name: "ab"[i] }))));
+  });
+
+  it("staged reads: synchronous code runs against one read-back; a kernel after it makes the copy stale", async () => {
+    const t = Tensor.from([1, 2, 3], [3], gpu!);
+    const u = Tensor.from([4], [], gpu!);
+    let runs = 0;
+    const got = await readBack(gpu!, () => {
+      runs++;
+      return [...t.toArray(), u.item()];
+    });
+    expect(runs).toBe(2);
+    expect(got).toEqual([1, 2, 3, 4]);
+    await expect(readBack(gpu!, () => {
+      const v = t.toArray()[0];
+      t.axpyInPlace(t, 1); // a kernel between the read-back and the use
+      return t.toArray()[0] + v;
+    })).rejects.toThrow(/stale/);
+    expect(() => t.toArray()).toThrow(/await t\.read\(\)/);
+    expect(await readScalars([u, Tensor.from([1, 2, 3.5], [3], gpu!).sum()])).toEqual([4, 6.5]);
+  });
+});
+
+describe("dl train --device webgpu without a GPU", () => {
+  it("is a clear error with exit code 2, and CPU training afterwards is unaffected", async () => {
+    const yaml = write("mlp-missing.yaml", MLP(join(dir, "mlp-missing.pkl")));
+    const missing = () => Promise.reject(new DlError("--device webgpu: no WebGPU adapter found (the optional npm package 'webgpu' is not installed; run `npm install webgpu`)"));
+    const err = await trainFile(yaml, { device: "webgpu", openGpu: missing }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DlError);
+    expect((err as DlError).exitCode).toBe(2);
+    expect((err as DlError).message).toMatch(/^--device webgpu: no WebGPU adapter found \(the optional npm package 'webgpu' is not installed/);
+    expect(defaultBackend()).toBe(cpuBackend);
+    const [r] = await trainFile(yaml, { device: "cpu", overrides: ["algorithm.termination_criterion.max_epochs=1"] });
+    expect(r.epochs).toBe(1);
+  }, 30_000);
+});
