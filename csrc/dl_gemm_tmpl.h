@@ -29,6 +29,7 @@
 /* Rows up to which the dot-product path is used when B is transposed (and A is not). */
 #define GT_DOT_M 8
 
+#ifndef GT_UKR_DEFINED /* else the includer wrote GT_FN(ukr_) itself, same contract */
 /* acc = pa (GT_MR-interleaved, k deep) x pb (k rows of GT_NR, row stride ldb); then
  * C = alpha * acc + beta * C, where beta == 0 does not read C (NaN there must not leak).
  * noinline: inside the loop nest V8 would unroll this loop and then spill the accumulators;
@@ -36,6 +37,12 @@
 static __attribute__((noinline)) GT_ATTR void GT_FN(ukr_)(int k, const float *restrict pa, const float *restrict pb, long ldb,
                                  float *restrict c, long ldc, float alpha, float beta) {
   VT acc[GT_MR][GT_NV];
+  /* C's tile is touched only after the k loop; fetching it now hides that miss behind the loop
+   * (a large C is not in cache: without this a 1024^3 product waits ~10% of its time on it). */
+  for (int i = 0; i < GT_MR; i++) {
+    __builtin_prefetch(c + i * ldc, 1);
+    __builtin_prefetch(c + i * ldc + GT_NR - 1, 1);
+  }
   for (int i = 0; i < GT_MR; i++)
     for (int v = 0; v < GT_NV; v++) acc[i][v] = VZERO;
   for (int p = 0; p < k; p++) {
@@ -67,6 +74,7 @@ static __attribute__((noinline)) GT_ATTR void GT_FN(ukr_)(int k, const float *re
       }
   }
 }
+#endif
 
 /* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into GT_MR-row panels, zero-padded. */
 static GT_ATTR void GT_FN(pack_a_)(int ta, const float *a, long lda, int i0, int mc, int p0, int kc,
@@ -74,6 +82,16 @@ static GT_ATTR void GT_FN(pack_a_)(int ta, const float *a, long lda, int i0, int
   for (int ir = 0; ir < mc; ir += GT_MR) {
     int mr = mc - ir < GT_MR ? mc - ir : GT_MR;
     if (!ta) {
+      /* The next panel's rows are fetched while this one is copied: A is read once per block,
+       * from memory when it is large, and the copy's short row strides defeat the prefetcher
+       * (without this the packing of a 1024^2 A stalls on its loads for ~7% of the GEMM). */
+      if (ir + GT_MR < mc) {
+        int mn = mc - ir - GT_MR < GT_MR ? mc - ir - GT_MR : GT_MR;
+        for (int i = 0; i < mn; i++) {
+          const float *nx = a + (long)(i0 + ir + GT_MR + i) * lda + p0;
+          for (int p = 0; p < kc; p += 16) __builtin_prefetch(nx + p);
+        }
+      }
       for (int i = 0; i < mr; i++) {
         const float *src = a + (long)(i0 + ir + i) * lda + p0;
         for (int p = 0; p < kc; p++) dst[p * GT_MR + i] = src[p];
@@ -93,24 +111,33 @@ static GT_ATTR void GT_FN(pack_a_)(int ta, const float *a, long lda, int i0, int
 /* Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into kc x GT_NR panels, zero-padded. */
 static GT_ATTR void GT_FN(pack_b_)(int tb, const float *b, long ldb, int p0, int kc, int j0, int nc,
                                     float *restrict dst) {
-  for (int jr = 0; jr < nc; jr += GT_NR) {
-    int nr = nc - jr < GT_NR ? nc - jr : GT_NR;
-    if (!tb) {
-      for (int p = 0; p < kc; p++) {
-        const float *src = b + (long)(p0 + p) * ldb + j0 + jr;
-        float *d = dst + p * GT_NR;
+  if (!tb) {
+    /* Row by row: each row of B is read front to back (the prefetcher follows; panel by panel,
+     * every 64-byte read would be a new 4 KiB page for a 1024-wide B), and written to the
+     * panels with vector stores (a plain copy loop becomes a libc memcpy call per row natively). */
+    int nfull = nc / GT_NR * GT_NR;
+    for (int p = 0; p < kc; p++) {
+      const float *src = b + (long)(p0 + p) * ldb + j0;
+      float *d = dst + p * GT_NR;
+      int jr = 0;
+      for (; jr < nfull; jr += GT_NR, d += (long)GT_NR * kc)
+        for (int v = 0; v < GT_NV; v++) VSTOREU(d + v * VW, VLOADU(src + jr + v * VW));
+      if (jr < nc) {
         int j = 0;
-        for (; j < nr; j++) d[j] = src[j];
+        for (; j < nc - jr; j++) d[j] = src[jr + j];
         for (; j < GT_NR; j++) d[j] = 0.0f;
       }
-    } else {
-      for (int j = 0; j < nr; j++) {
-        const float *src = b + (long)(j0 + jr + j) * ldb + p0;
-        for (int p = 0; p < kc; p++) dst[p * GT_NR + j] = src[p];
-      }
-      for (int j = nr; j < GT_NR; j++)
-        for (int p = 0; p < kc; p++) dst[p * GT_NR + j] = 0.0f;
     }
+    return;
+  }
+  for (int jr = 0; jr < nc; jr += GT_NR) {
+    int nr = nc - jr < GT_NR ? nc - jr : GT_NR;
+    for (int j = 0; j < nr; j++) {
+      const float *src = b + (long)(j0 + jr + j) * ldb + p0;
+      for (int p = 0; p < kc; p++) dst[p * GT_NR + j] = src[p];
+    }
+    for (int j = nr; j < GT_NR; j++)
+      for (int p = 0; p < kc; p++) dst[p * GT_NR + j] = 0.0f;
     dst += GT_NR * kc;
   }
 }
@@ -232,18 +259,22 @@ static GT_ATTR void GT_FN(gemm_serial_)(int ta, int tb, int m, int n, int k, flo
   float *edge = bpack + GT_KC * GT_NC;
   float *tile = edge + GT_KC * GT_NR;
   int direct = !tb && m <= GT_DIRECT_M;
+  /* k and m are cut into equal slices of at most GT_KC / GT_MC (whole micro-tiles for m): with
+   * k = 784, 256 + 256 + 256 + 16 would end on a slice too thin to pay for its C updates. */
+  int kslices = (k + GT_KC - 1) / GT_KC, kstep = (k + kslices - 1) / kslices;
+  int mblocks = (m + GT_MC - 1) / GT_MC, mstep = ((m + mblocks - 1) / mblocks + GT_MR - 1) / GT_MR * GT_MR;
   for (int jc = 0; jc < n; jc += GT_NC) {
     int nc = n - jc < GT_NC ? n - jc : GT_NC;
-    for (int pc = 0; pc < k; pc += GT_KC) {
-      int kc = k - pc < GT_KC ? k - pc : GT_KC;
+    for (int pc = 0; pc < k; pc += kstep) {
+      int kc = k - pc < kstep ? k - pc : kstep;
       float beta_eff = pc == 0 ? beta : 1.0f; /* later k slices accumulate */
       const float *pb = 0;
       if (!direct) {
         GT_FN(pack_b_)(tb, b, ldb, pc, kc, jc, nc, bpack);
         pb = bpack;
       }
-      for (int ic = 0; ic < m; ic += GT_MC) {
-        int mc = m - ic < GT_MC ? m - ic : GT_MC;
+      for (int ic = 0; ic < m; ic += mstep) {
+        int mc = m - ic < mstep ? m - ic : mstep;
         GT_FN(pack_a_)(ta, a, lda, ic, mc, pc, kc, apack);
         GT_FN(macro_)(mc, nc, kc, apack, pb, b + (long)pc * ldb + jc, ldb, edge, alpha, beta_eff,
                       c + (long)ic * ldc + jc, ldc, tile, tb, pc, jc);
@@ -256,3 +287,4 @@ static GT_ATTR void GT_FN(gemm_serial_)(int ta, int tb, int m, int n, int k, flo
 #undef GT_FN
 #undef GT_DIRECT_M
 #undef GT_DOT_M
+#undef GT_UKR_DEFINED
