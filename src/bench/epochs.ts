@@ -49,7 +49,7 @@ function parseArgs(name: string, args: string[]): EpochOptions {
 }
 
 /** The folder holding CIFAR-10's batches: the user's data folder, else a copy of ../shared/data made for the bench. */
-function cifarDataDir(work: string, log: (s: string) => void): Promise<string> | string {
+export function cifarDataDir(work: string, log: (s: string) => void): Promise<string> | string {
   const mine = resolveDataDir();
   if (existsSync(join(mine, "cifar10/cifar-10-batches-bin/data_batch_5.bin"))) return mine;
   const shared = join(SHARED, "cifar-10/cifar-10-batches-bin");
@@ -60,15 +60,15 @@ function cifarDataDir(work: string, log: (s: string) => void): Promise<string> |
   return fetchCifar10({ dataDir: dir, from: shared, log }).then(() => dir);
 }
 
-function mnistDataDir(): string {
+export function mnistDataDir(): string {
   for (const d of [resolveDataDir(), SHARED]) {
     if (findIdxFile(mnistFolder(d), "train-images-idx3-ubyte")) return d;
   }
   throw new UsageError("MNIST not found; run `dl download-mnist` first");
 }
 
-function runDlTrain(yamlPath: string, logPath: string, cwd: string, env: Record<string, string>): number {
-  const r = spawnSync(process.execPath, [DL, "train", yamlPath, "--quiet", "--log-json", logPath], {
+export function runDlTrain(yamlPath: string, logPath: string, cwd: string, env: Record<string, string>, args: string[] = []): number {
+  const r = spawnSync(process.execPath, [DL, "train", yamlPath, "--quiet", "--log-json", logPath, ...args], {
     cwd, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 26,
   });
   if (r.status !== 0) throw new Error(`dl train failed (exit ${r.status}):\n${r.stderr}`);
@@ -103,7 +103,7 @@ function report(o: EpochOptions, results: EpochResult[], name: string, note?: st
   if (note) process.stderr.write(`${note}\n`);
 }
 
-const GRBM_YAML = (dataset: string, save: string) => `# bench: the grbm_smd tutorial for one epoch
+export const GRBM_YAML = (dataset: string, save: string) => `# bench: the grbm_smd tutorial for one epoch
 !obj:pylearn2.train.Train {
   dataset: &data !pkl: "${dataset}",
   model: !obj:pylearn2.models.rbm.GaussianBinaryRBM {
@@ -152,7 +152,7 @@ export async function grbmMain(args: string[]): Promise<number> {
   }
 }
 
-const MLP_YAML = (dataDir: string, n: number, save: string) => `# bench: MLP 784-500-500-10 for one MNIST epoch
+export const MLP_YAML = (dataDir: string, n: number, save: string) => `# bench: MLP 784-500-500-10 for one MNIST epoch
 !obj:pylearn2.train.Train {
   dataset: &train !obj:pylearn2.datasets.mnist.MNIST { which_set: 'train', start: 0, stop: ${n} },
   model: !obj:pylearn2.models.mlp.MLP {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EPOCH_HOOKS, gpuMain, gpuTableLine, runGpuBench } from "./gpu.js";
+import { epochLine, gpuMain, gpuTableLine, runGpuBench, runGpuEpochs } from "./gpu.js";
 import { probeAdapter } from "../engine/backends/webgpu/probe.js";
 import { UsageError } from "../util/errors.js";
 
@@ -11,17 +11,25 @@ describe("npm run bench -- gpu", () => {
     await expect(gpuMain(["--tiles", "larg"])).rejects.toThrow(/unknown tile 'larg'\. Did you mean `large`\?/);
     await expect(gpuMain(["--sizes", "4096,x"])).rejects.toThrow(UsageError);
     await expect(gpuMain(["--jsn"])).rejects.toThrow(/Did you mean `--json`\?/);
+    await expect(gpuMain(["--epochs", "mlpp"])).rejects.toThrow(/unknown epoch bench 'mlpp'\. Did you mean `mlp`\?/);
+    await expect(gpuMain(["--steps", "0"])).rejects.toThrow(/--steps takes a positive whole number/);
   });
 
-  it.skipIf(!probe.found)("times each requested tile and size, checks C against float64, and says the epochs are not measured", async () => {
-    const notes: string[] = [];
-    const rows = await runGpuBench({ sizes: [33, 64], tiles: ["small", "skinny"], quick: true, onNote: (n) => notes.push(n) });
+  it.skipIf(!probe.found)("times each requested tile and size and checks C against float64", async () => {
+    const rows = await runGpuBench({ sizes: [33, 64], tiles: ["small", "skinny"], quick: true });
     expect(rows.map((r) => `${r.m}/${r.tile}`)).toEqual(["33/small", "33/skinny", "64/small", "64/skinny"]);
     for (const r of rows) {
       expect(r.gflops).toBeGreaterThan(0);
       expect(r.errorBound).toBeLessThanOrEqual(1);
       expect(gpuTableLine(r)).toMatch(/ ok$/);
     }
-    for (const k of Object.keys(EPOCH_HOOKS)) expect(notes.some((n) => n.startsWith(`gpu: ${k} epoch: not measured`))).toBe(true);
   }, 120_000);
+
+  it.skipIf(!probe.found)("times a slice of the MNIST MLP epoch with dl train --device webgpu and --device cpu, naming the adapter", async () => {
+    const rows = await runGpuEpochs({ benches: ["mlp"], steps: 3, cpu: true });
+    expect(rows.map((r) => `${r.bench}/${r.device}/${r.steps}/${r.examples}/${r.full}`)).toEqual(["mlp/webgpu/3/300/false", "mlp/cpu/3/300/false"]);
+    expect(rows[0].adapter).toMatch(/\S/);
+    for (const r of rows) expect(r.seconds).toBeGreaterThan(0);
+    expect(epochLine(rows[0])).toMatch(/^mlp slice +webgpu +3 steps .* ms\/step +\(whole epoch ~\d+ s at this rate\) +\[.+\]$/);
+  }, 180_000);
 });

@@ -17,7 +17,7 @@ export const BENCHES: Record<string, { describe: string; run: Bench }> = {
   ops: { describe: "per-op cost of the engine at the tutorial's sizes (batch 5), autodiff bookkeeping included", run: opsMain },
   grbm: { describe: "one epoch of the GRBM + SMD tutorial (150000 patches, batch 5) with dl train and with PyTorch", run: grbmMain },
   mlp: { describe: "one MNIST epoch of an MLP 784-500-500-10 (ReLU, softmax, batch 100) with dl train and with PyTorch", run: mlpMain },
-  gpu: { describe: "WebGPU backend: SGEMM GFLOP/s at 4096^3 and 8192^3 (smaller on a software adapter), checked against float64", run: gpuMain },
+  gpu: { describe: "WebGPU backend: SGEMM GFLOP/s at 4096^3 and 8192^3 (smaller on a software adapter), checked against float64; GRBM and MLP epochs with dl train --device webgpu (--steps N: a slice)", run: gpuMain },
 };
 
 /** Benches the issues ask for that need parts not written yet; named so the runner can say so. */
