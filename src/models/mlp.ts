@@ -1,4 +1,4 @@
-import { noGrad, type Tensor } from "../engine/index.js";
+import { engineState, noGrad, type Tensor } from "../engine/index.js";
 import type { DatasetView } from "../data/dataset.js";
 import type { DrawableLayer } from "../io/model-file.js";
 import { isOutputLayer, type Layer, type StateArrays, type Targets } from "../nn/layer.js";
@@ -48,6 +48,8 @@ export class MLP implements Model {
   inputView?: DatasetView;
   config?: Record<string, unknown>;
   readonly monitorTargets: boolean;
+  /** Inside withForwardCache: the states of the last gradient-free, unmasked pass (states[i] = input of layer i). */
+  private cache: { X: Tensor | null; states: Tensor[] } | null = null;
 
   constructor(opts: MLPOptions) {
     this.monitorTargets = opts.monitorTargets ?? true;
@@ -121,6 +123,7 @@ export class MLP implements Model {
   /** Runs the layers on X (pylearn2's fprop; with `mask`, its dropout_fprop). */
   forward(X: Tensor, opts: ForwardOptions = {}): Tensor {
     const n = opts.layers ?? this.layers.length;
+    if (this.cache && !opts.mask && !engineState.gradEnabled) return this.cachedStates(X, n)[n];
     let state = this.prepareInput(X);
     for (let i = 0; i < n; i++) {
       const l = this.layers[i];
@@ -132,6 +135,27 @@ export class MLP implements Model {
 
   fprop(X: Tensor): Tensor {
     return this.forward(X);
+  }
+
+  /** The layer states of X up to layer n (states[0] is the prepared input), extending the cached pass. */
+  private cachedStates(X: Tensor, n: number): Tensor[] {
+    const c = this.cache!;
+    if (c.X !== X) {
+      c.X = X;
+      c.states = [this.prepareInput(X)];
+    }
+    for (let i = c.states.length - 1; i < n; i++) c.states.push(this.layers[i].fprop(c.states[i]));
+    return c.states;
+  }
+
+  withForwardCache<T>(fn: () => T): T {
+    const outer = this.cache;
+    this.cache = outer ?? { X: null, states: [] };
+    try {
+      return fn();
+    } finally {
+      this.cache = outer;
+    }
   }
 
   encode(X: Tensor): Tensor {
@@ -172,10 +196,12 @@ export class MLP implements Model {
     return noGrad(() => {
       const out: Channels = {};
       const targets = this.monitorTargets && (batch.y || batch.labels || batch.targets) ? targetsOf(batch) : undefined;
-      let state = this.prepareInput(batch.X);
+      // Inside withForwardCache the cost terms have usually run this batch's pass already.
+      const cached = this.cache ? this.cachedStates(batch.X, this.layers.length) : null;
+      let state = cached ? cached[0] : this.prepareInput(batch.X);
       this.layers.forEach((l, i) => {
         const below = state;
-        state = l.fprop(state);
+        state = cached ? cached[i + 1] : l.fprop(state);
         const ch = l.monitorChannels(below, state, i === this.layers.length - 1 ? targets : undefined);
         for (const [k, v] of Object.entries(ch)) out[`${l.layerName}_${k}`] = v;
       });

@@ -44,6 +44,11 @@ export interface Model {
   afterUpdate?(): void;
   /** pylearn2's get_monitoring_channels: statistics of the model on one batch (computed without gradients). */
   monitorChannels?(batch: Batch, ctx: StepContext): Channels;
+  /**
+   * Runs `fn` (gradient-free, parameters unchanged) letting the model reuse its forward pass on a
+   * batch it has already seen inside `fn`: the monitor asks for the same batch's pass several times.
+   */
+  withForwardCache?<T>(fn: () => T): T;
   /** Non-parameter state that must be saved (e.g. running statistics); float32 arrays by name. */
   extraState?(): Record<string, { shape: number[]; data: Float32Array }>;
   loadExtraState?(state: Record<string, { shape: number[]; data: Float32Array }>): void;

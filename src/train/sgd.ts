@@ -233,14 +233,15 @@ export class SGD implements TrainingAlgorithm {
         const batch = makeBatch(ds, sel);
         const w = batch.size;
         seen += w;
-        noGrad(() => {
+        const run = (fn: () => void) => (this.model.withForwardCache ? this.model.withForwardCache(fn) : fn());
+        noGrad(() => run(() => {
           for (const [cname, cost] of costs) {
             add(prefix + (cname || "objective"), cost.expr(this.model, batch, ctx), w);
             const cc: Channels = cost.monitorChannels?.(this.model, batch, ctx) ?? {};
             for (const [k, v] of Object.entries(cc)) add(prefix + (cname ? `${cname}_` : "") + k, v, w);
           }
           for (const [k, v] of Object.entries(this.model.monitorChannels?.(batch, ctx) ?? {})) add(prefix + k, v, w);
-        });
+        }));
         // Between batches (a pass over 150000 patches takes a while): let signals and output through.
         await pause?.();
       }
