@@ -64,4 +64,36 @@ enum {
 };
 void dl_sgemm_task(const int32_t *args, int part) DL_EXPORT(dl_sgemm_task);
 
+/*
+ * Elementwise kernels (csrc/dl_elementwise.c; the native addon only). Each gives bit for bit what
+ * the engine's TypeScript loops give. Ops and modes are part of the JS <-> C contract
+ * (src/engine/kernels/types.ts EW_*).
+ */
+enum {
+  DL_EW_ADD = 0, DL_EW_SUB = 1, DL_EW_MUL = 2, DL_EW_DIV = 3, DL_EW_MAXIMUM = 4, DL_EW_MINIMUM = 5,
+  DL_EW_GT = 6, DL_EW_GE = 7, DL_EW_LT = 8, DL_EW_LE = 9, DL_EW_EQ = 10, DL_EW_NE = 11
+};
+/* How b meets a: same shape; b one value; a one value; b a row of d values repeated over the
+ * rows; b a column of `rows` values, one per row. */
+enum { DL_EW_SAME = 0, DL_EW_SCALAR_B = 1, DL_EW_SCALAR_A = 2, DL_EW_ROW = 3, DL_EW_COL = 4 };
+enum {
+  DL_EW_NEG = 0, DL_EW_SQUARE = 1, DL_EW_ABS = 2, DL_EW_RELU = 3, DL_EW_STEP = 4, DL_EW_SIGN = 5,
+  DL_EW_SQRT = 6
+};
+enum { DL_EW_RSUM = 0, DL_EW_RMAX = 1, DL_EW_RMIN = 2 };
+
+/* out = a op b over rows x d values (modes above); out must not overlap a or b. */
+void dl_ew_binary(int op, int mode, const float *a, const float *b, float *out, long rows, long d);
+void dl_ew_unary(int op, const float *x, float *out, long n);
+/* out[i] = c[i] != 0 ? a[i] : b[i] */
+void dl_ew_where(const float *c, const float *a, const float *b, float *out, long n);
+/* x: outer x red x inner; out (outer x inner) = op over the middle axis, in float32, in order. */
+void dl_ew_reduce(int op, const float *x, float *out, long outer, long red, long inner);
+/* y += alpha * x, computed in double and rounded once per element (as JavaScript does). */
+void dl_ew_axpy(float *y, const float *x, double alpha, long n);
+/* Momentum in one pass: v += (m-1) v; v += -lr g; p += v (Nesterov: p += m v; p += -lr g). */
+void dl_ew_momentum(float *p, float *v, const float *g, long n, double m, double lr, int nesterov);
+/* Tests: 1 runs the baseline (SSE2) build of these kernels even where AVX2 is available. */
+void dl_ew_force_base(int on);
+
 #endif

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "dl_native",
-      "sources": ["dl_addon.c", "../csrc/dl_kernels.c"],
+      "sources": ["dl_addon.c", "../csrc/dl_kernels.c", "../csrc/dl_elementwise.c"],
       "include_dirs": ["../csrc"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-O3", "-std=gnu11", "-fno-strict-aliasing", "-Wall", "-Wno-unused-function"],

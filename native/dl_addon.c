@@ -289,6 +289,155 @@ static napi_value js_act_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------- elementwise (dl_elementwise.c) */
+
+static int get_long(napi_env env, napi_value v, long *out) {
+  int64_t x;
+  if (napi_get_value_int64(env, v, &x) != napi_ok || x < 0) {
+    napi_throw_type_error(env, NULL, "dl_native: expected a non-negative integer");
+    return 0;
+  }
+  *out = (long)x;
+  return 1;
+}
+
+static int get_double(napi_env env, napi_value v, double *out) {
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "dl_native: expected a number");
+    return 0;
+  }
+  return 1;
+}
+
+static int len_ok(napi_env env, int ok) {
+  if (!ok) napi_throw_range_error(env, NULL, "dl_native: array too short for its shape");
+  return ok;
+}
+
+/* ewBinary(op, mode, a, b, out, rows, d) */
+static napi_value js_ew_binary(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  int op, mode;
+  long rows, d;
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  if (!get_int(env, argv[0], &op) || !get_int(env, argv[1], &mode) ||
+      !get_f32(env, argv[2], &a, &la, 0) || !get_f32(env, argv[3], &b, &lb, 0) ||
+      !get_f32(env, argv[4], &out, &lo, 0) || !get_long(env, argv[5], &rows) ||
+      !get_long(env, argv[6], &d))
+    return NULL;
+  size_t n = (size_t)rows * (size_t)d;
+  size_t need_a = mode == DL_EW_SCALAR_A ? 1 : n;
+  size_t need_b = mode == DL_EW_SAME ? n : mode == DL_EW_SCALAR_B ? 1 : mode == DL_EW_ROW ? (size_t)d
+                : mode == DL_EW_COL ? (size_t)rows : n;
+  if (n == 0) return NULL;
+  if (!len_ok(env, la >= need_a && lb >= need_b && lo >= n)) return NULL;
+  dl_ew_binary(op, mode, a, b, out, rows, d);
+  return NULL;
+}
+
+/* ewUnary(op, x, out, n) */
+static napi_value js_ew_unary(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  int op;
+  long n;
+  float *x, *out;
+  size_t lx, lo;
+  if (!get_int(env, argv[0], &op) || !get_f32(env, argv[1], &x, &lx, 0) ||
+      !get_f32(env, argv[2], &out, &lo, 0) || !get_long(env, argv[3], &n))
+    return NULL;
+  if (!len_ok(env, lx >= (size_t)n && lo >= (size_t)n)) return NULL;
+  dl_ew_unary(op, x, out, n);
+  return NULL;
+}
+
+/* ewWhere(c, a, b, out, n) */
+static napi_value js_ew_where(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  long n;
+  float *c, *a, *b, *out;
+  size_t lc, la, lb, lo;
+  if (!get_f32(env, argv[0], &c, &lc, 0) || !get_f32(env, argv[1], &a, &la, 0) ||
+      !get_f32(env, argv[2], &b, &lb, 0) || !get_f32(env, argv[3], &out, &lo, 0) ||
+      !get_long(env, argv[4], &n))
+    return NULL;
+  if (!len_ok(env, lc >= (size_t)n && la >= (size_t)n && lb >= (size_t)n && lo >= (size_t)n)) return NULL;
+  dl_ew_where(c, a, b, out, n);
+  return NULL;
+}
+
+/* ewReduce(op, x, out, outer, red, inner) */
+static napi_value js_ew_reduce(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  int op;
+  long outer, red, inner;
+  float *x, *out;
+  size_t lx, lo;
+  if (!get_int(env, argv[0], &op) || !get_f32(env, argv[1], &x, &lx, 0) ||
+      !get_f32(env, argv[2], &out, &lo, 0) || !get_long(env, argv[3], &outer) ||
+      !get_long(env, argv[4], &red) || !get_long(env, argv[5], &inner))
+    return NULL;
+  if (!len_ok(env, lx >= (size_t)outer * red * inner && lo >= (size_t)outer * inner)) return NULL;
+  dl_ew_reduce(op, x, out, outer, red, inner);
+  return NULL;
+}
+
+/* ewAxpy(y, x, alpha, n) */
+static napi_value js_ew_axpy(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  long n;
+  double alpha;
+  float *y, *x;
+  size_t ly, lx;
+  if (!get_f32(env, argv[0], &y, &ly, 0) || !get_f32(env, argv[1], &x, &lx, 0) ||
+      !get_double(env, argv[2], &alpha) || !get_long(env, argv[3], &n))
+    return NULL;
+  if (!len_ok(env, ly >= (size_t)n && lx >= (size_t)n)) return NULL;
+  if (x == y) { /* y += alpha * y: the same arithmetic, without restrict aliasing */
+    for (long i = 0; i < n; i++) y[i] = (float)((double)y[i] + alpha * (double)y[i]);
+    return NULL;
+  }
+  dl_ew_axpy(y, x, alpha, n);
+  return NULL;
+}
+
+/* ewMomentum(p, v, g, n, m, lr, nesterov) */
+static napi_value js_ew_momentum(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  long n;
+  double m, lr;
+  bool nesterov;
+  float *p, *v, *g;
+  size_t lp, lv, lg;
+  if (!get_f32(env, argv[0], &p, &lp, 0) || !get_f32(env, argv[1], &v, &lv, 0) ||
+      !get_f32(env, argv[2], &g, &lg, 0) || !get_long(env, argv[3], &n) ||
+      !get_double(env, argv[4], &m) || !get_double(env, argv[5], &lr))
+    return NULL;
+  if (napi_get_value_bool(env, argv[6], &nesterov) != napi_ok) {
+    napi_throw_type_error(env, NULL, "dl_native: expected a boolean");
+    return NULL;
+  }
+  if (!len_ok(env, lp >= (size_t)n && lv >= (size_t)n && lg >= (size_t)n)) return NULL;
+  if (p == v || p == g || v == g) {
+    napi_throw_range_error(env, NULL, "dl_native: momentum needs three distinct arrays");
+    return NULL;
+  }
+  dl_ew_momentum(p, v, g, n, m, lr, nesterov);
+  return NULL;
+}
+
+/* ewForceBase(on): tests run the baseline build of the elementwise kernels on an AVX2 machine. */
+static napi_value js_ew_force_base(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  bool on;
+  if (napi_get_value_bool(env, argv[0], &on) != napi_ok) {
+    napi_throw_type_error(env, NULL, "dl_native: expected a boolean");
+    return NULL;
+  }
+  dl_ew_force_base(on);
+  return NULL;
+}
+
 static napi_value js_isa_best(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value v;
@@ -304,6 +453,13 @@ NAPI_MODULE_INIT() {
       {"biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_default, NULL},
       {"actBackward", NULL, js_act_backward, NULL, NULL, NULL, napi_default, NULL},
       {"isaBest", NULL, js_isa_best, NULL, NULL, NULL, napi_default, NULL},
+      {"ewBinary", NULL, js_ew_binary, NULL, NULL, NULL, napi_default, NULL},
+      {"ewUnary", NULL, js_ew_unary, NULL, NULL, NULL, napi_default, NULL},
+      {"ewWhere", NULL, js_ew_where, NULL, NULL, NULL, napi_default, NULL},
+      {"ewReduce", NULL, js_ew_reduce, NULL, NULL, NULL, napi_default, NULL},
+      {"ewAxpy", NULL, js_ew_axpy, NULL, NULL, NULL, napi_default, NULL},
+      {"ewMomentum", NULL, js_ew_momentum, NULL, NULL, NULL, napi_default, NULL},
+      {"ewForceBase", NULL, js_ew_force_base, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -77,4 +77,9 @@ export interface Backend {
   axpyInPlace(y: Storage, x: Storage, alpha: number, n: number): void;
   /** y = x (same size). */
   assignInPlace(y: Storage, x: Storage, n: number): void;
+  /**
+   * Optional: the Momentum rule's update in one pass, the same values as the three axpys
+   * v += (m-1) v; v += -lr g; p += v (Nesterov: p += m v; p += -lr g). Backends without it get the axpys.
+   */
+  momentumInPlace?(p: Storage, v: Storage, g: Storage, n: number, momentum: number, lr: number, nesterov: boolean): void;
 }

@@ -93,6 +93,13 @@ export class Momentum extends SlotRule {
     for (let i = 0; i < params.length; i++) {
       const lrp = lr * scales[i];
       const v = vel[i];
+      const p = params[i];
+      const b = p.backend;
+      if (b.momentumInPlace && v.backend === b && grads[i].backend === b && grads[i].size === p.size) {
+        // One pass over p, v and g instead of three (the values are the same as the axpys below).
+        b.momentumInPlace(p.data, v.data, grads[i].data, p.size, m, lrp, this.nesterov);
+        continue;
+      }
       // v <- m v, in place as v += (m - 1) v: a new weight-sized array every step cost more than the update.
       v.axpyInPlace(v, m - 1);
       v.axpyInPlace(grads[i], -lrp);

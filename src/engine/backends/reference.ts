@@ -1,7 +1,8 @@
+import { Buffer } from "node:buffer";
 import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, Storage, UnaryOp } from "../backend.js";
 import { broadcastStrides, shapeEq, sizeOf, stridesOf, type Shape } from "../shape.js";
 import { referenceGemm } from "./reference-gemm.js";
-import { broadcastBinary, maxPoolForward, permuteStrided, reduceStrided } from "./strided.js";
+import { EW_BINARY, EW_MODE, EW_REDUCE, EW_UNARY, type ElementwiseKernels } from "../kernels/types.js";
 
 type Arr = Float32Array | Float64Array;
 const SLAB_BYTES = 256 * 1024;
@@ -19,6 +20,8 @@ export type ActKernel = (act: "sigmoid" | "tanh" | "softplus", x: Arr, out: Arr,
 
 /** Below this many elements the JS loop beats the call into a kernel. */
 const ACT_KERNEL_MIN = 128;
+/** Below this many elements a JS loop beats the ~0.2 µs call into a native elementwise kernel. */
+const EW_KERNEL_MIN = 96;
 
 /** Fast im2col/col2im with the reference's layout (see Backend.im2col); `out`/`dx` arrive zeroed. */
 export interface ConvKernels {
@@ -118,6 +121,38 @@ function mapRow(f: (x: number, y: number) => number, a: Arr, b: Arr, o: Arr, row
     for (let j = 0; j < d; j++) o[base + j] = f(a[base + j], b[j]);
   }
 }
+function mapCol(f: (x: number, y: number) => number, a: Arr, b: Arr, o: Arr, rows: number, d: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * d;
+    const v = b[r];
+    for (let j = 0; j < d; j++) o[base + j] = f(a[base + j], v);
+  }
+}
+/** Momentum's three axpys in one pass, each rounded to the storage type as the separate axpys would be. */
+function momentumLoop(p: Arr, v: Arr, g: Arr, n: number, m: number, lr: number, nesterov: boolean): void {
+  const mm1 = m - 1;
+  const nlr = -lr;
+  // A typed-array round trip rounds like the store of a separate pass (float32 or float64).
+  const t = new (p.constructor as ArrCtor)(2);
+  for (let i = 0; i < n; i++) {
+    const vi = v[i];
+    t[0] = vi + mm1 * vi;
+    t[0] = t[0] + nlr * g[i];
+    const v2 = t[0];
+    v[i] = v2;
+    if (nesterov) {
+      t[1] = p[i] + m * v2;
+      p[i] = t[1] + nlr * g[i];
+    } else p[i] = p[i] + v2;
+  }
+}
+/** b is a column (one value per row of the last axis): a [.., R, D] op b [.., R, 1]. */
+function isColumn(aShape: Shape, bShape: Shape, outShape: Shape): boolean {
+  const r = outShape.length;
+  if (r < 2 || bShape.length !== r || bShape[r - 1] !== 1 || outShape[r - 1] === 1 || !shapeEq(aShape, outShape)) return false;
+  for (let d = 0; d < r - 1; d++) if (bShape[d] !== outShape[d]) return false;
+  return true;
+}
 
 /**
  * Calls `body(outIndex, aIndex, bIndex)` for every element of `outShape`, reading a and b through
@@ -179,6 +214,15 @@ export class ReferenceBackend implements Backend {
   }
 
   private act: ActKernel | null = null;
+  private ew: ElementwiseKernels | null = null;
+
+  /**
+   * Routes elementwise ops, reductions and in-place updates of arrays above a few dozen values
+   * through native SIMD kernels (float32 only) that give the same bits as the loops here.
+   */
+  setElementwiseKernels(k: ElementwiseKernels | null): void {
+    this.ew = this.F === Float32Array ? k : null;
+  }
 
   /**
    * Routes sigmoid, tanh and softplus of large arrays through a SIMD kernel. (Not relu: it is cheap in
@@ -210,8 +254,20 @@ export class ReferenceBackend implements Backend {
     return v;
   }
 
+  /**
+   * Storage the caller overwrites entirely (an op's output). Above the slab size the memory is not
+   * zeroed: `new Float32Array(392000)` costs ~50-400 µs of zeroing and page faults (a weight-sized
+   * gradient every step), an uninitialized Node buffer ~10 µs, as malloc reuses freed blocks.
+   */
+  private allocOut(n: number): Arr {
+    const bytes = n * this.F.BYTES_PER_ELEMENT;
+    if (bytes <= SLAB_MAX_ITEM) return this.alloc(n);
+    const buf = Buffer.allocUnsafeSlow(bytes);
+    return new this.F(buf.buffer, buf.byteOffset, n);
+  }
+
   fromArray(data: ArrayLike<number>): Storage {
-    const out = this.alloc(data.length);
+    const out = this.allocOut(data.length);
     out.set(data as ArrayLike<number>);
     return out;
   }
@@ -228,18 +284,26 @@ export class ReferenceBackend implements Backend {
   }
   copy(s: Storage): Storage {
     const src = s as Arr;
-    const out = this.alloc(src.length);
+    const out = this.allocOut(src.length);
     out.set(src);
     return out;
   }
 
   unary(op: UnaryOp, xs: Storage, n: number): Storage {
     const x = xs as Arr;
-    const out = this.alloc(n);
+    const out = this.allocOut(n);
     if (this.act && n >= ACT_KERNEL_MIN && (op === "sigmoid" || op === "tanh" || op === "softplus")) {
       // JS Math.exp costs ~13 ns an element; the SIMD kernel ~1 ns (the GRBM step's biggest JS cost).
       this.act(op, x, out, n);
       return out;
+    }
+    const ew = this.ew;
+    if (ew !== null && n >= EW_KERNEL_MIN) {
+      const code = EW_UNARY[op];
+      if (code !== undefined) {
+        ew.unary(code, x as Float32Array, out as Float32Array, n);
+        return out;
+      }
     }
     switch (op) {
       // The hot activations get their own loops; the rest go through the function table.
@@ -270,9 +334,14 @@ export class ReferenceBackend implements Backend {
     const a = as as Arr;
     const b = bs as Arr;
     const n = sizeOf(outShape);
-    const out = this.alloc(n);
+    const out = this.allocOut(n); // every path below writes every element
     const an = a.length;
     const bn = b.length;
+    const ew = this.ew;
+    if (ew !== null && n >= EW_KERNEL_MIN) {
+      const code = EW_BINARY[op];
+      if (code !== undefined && this.binaryKernel(ew, code, a as Float32Array, aShape, b as Float32Array, bShape, out as Float32Array, outShape, n)) return out;
+    }
     // Fast paths: same shape, scalar on either side, a row vector broadcast over rows. Each loop is
     // a small top-level function so V8 optimises it on its own (one big switch of loops does not).
     if (an === n && bn === n && shapeEq(aShape, bShape)) {
@@ -301,9 +370,31 @@ export class ReferenceBackend implements Backend {
       else mapRow(BINARY[op], a, b, out, n / last, last);
       return out;
     }
-    // Everything else, e.g. a conv bias (1, C, H, W) or (1, C, 1, 1) over (N, C, H, W): collapsed strided rows.
-    broadcastBinary(op, BINARY[op], a, broadcastStrides(aShape, outShape), b, broadcastStrides(bShape, outShape), out, outShape);
+    if (isColumn(aShape, bShape, outShape)) {
+      // a [.., R, D] op b [.., R, 1] (softmax's x - max, e / sum)
+      mapCol(BINARY[op], a, b, out, n / last, last);
+      return out;
+    }
+    const f = BINARY[op];
+    forEachBroadcast(outShape, broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), (o, ai, bi, len, sa, sb) => {
+      for (let j = 0; j < len; j++) out[o + j] = f(a[ai + j * sa], b[bi + j * sb]);
+    });
     return out;
+  }
+
+  /** The same-shape, scalar, row and column cases through a native kernel; false for the rest. */
+  private binaryKernel(ew: ElementwiseKernels, code: number, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape,
+    out: Float32Array, outShape: Shape, n: number): boolean {
+    const an = a.length;
+    const bn = b.length;
+    const last = outShape[outShape.length - 1];
+    if (an === n && bn === n && shapeEq(aShape, bShape)) ew.binary(code, EW_MODE.same, a, b, out, 1, n);
+    else if (bn === 1 && an === n) ew.binary(code, EW_MODE.scalarB, a, b, out, 1, n);
+    else if (an === 1 && bn === n) ew.binary(code, EW_MODE.scalarA, a, b, out, 1, n);
+    else if (an === n && bn === last && bShape[bShape.length - 1] === last) ew.binary(code, EW_MODE.row, a, b, out, n / last, last);
+    else if (isColumn(aShape, bShape, outShape)) ew.binary(code, EW_MODE.col, a, b, out, n / last, last);
+    else return false;
+    return true;
   }
 
   where(cs: Storage, cShape: Shape, as: Storage, aShape: Shape, bs: Storage, bShape: Shape, outShape: Shape): Storage {
@@ -311,9 +402,10 @@ export class ReferenceBackend implements Backend {
     const a = as as Arr;
     const b = bs as Arr;
     const n = sizeOf(outShape);
-    const out = this.alloc(n);
+    const out = this.allocOut(n);
     if (c.length === n && a.length === n && b.length === n) {
-      for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? a[i] : b[i];
+      if (this.ew !== null && n >= EW_KERNEL_MIN) this.ew.where(c as Float32Array, a as Float32Array, b as Float32Array, out as Float32Array, n);
+      else for (let i = 0; i < n; i++) out[i] = c[i] !== 0 ? a[i] : b[i];
       return out;
     }
     const cStr = broadcastStrides(cShape, outShape);
@@ -364,6 +456,10 @@ export class ReferenceBackend implements Backend {
         else if (i <= axes[axes.length - 1]) red *= shape[i];
         else inner *= shape[i];
       }
+      if (this.ew !== null && n >= EW_KERNEL_MIN) {
+        this.ew.reduce(EW_REDUCE[op], x as Float32Array, out as Float32Array, outer, red, inner);
+        return out;
+      }
       for (let o = 0; o < outer; o++) {
         const ob = o * inner;
         for (let r = 0; r < red; r++) {
@@ -375,8 +471,16 @@ export class ReferenceBackend implements Backend {
       }
       return out;
     }
-    // Non-adjacent axes, e.g. a tied conv bias's gradient: sum over (0, 2, 3) of NCHW.
-    reduceStrided(op, x, shape, out, broadcastStrides(keptShape, shape));
+    const outStr = broadcastStrides(keptShape, shape);
+    forEachBroadcast(shape, stridesOf(shape), outStr, (xi, _unused, oi, len, _sx, so) => {
+      for (let j = 0; j < len; j++) {
+        const v = x[xi + j];
+        const k = oi + j * so;
+        if (op === "sum") out[k] += v;
+        else if (op === "max") { if (v > out[k] || v !== v) out[k] = v; }
+        else if (v < out[k] || v !== v) out[k] = v;
+      }
+    });
     return out;
   }
 
@@ -409,7 +513,7 @@ export class ReferenceBackend implements Backend {
     aBatchStride: number, bBatchStride: number): Storage {
     const a = as as Arr;
     const b = bs as Arr;
-    const out = this.alloc(batch * m * n);
+    const out = this.allocOut(batch * m * n); // GEMM with beta = 0 writes all of C
     for (let t = 0; t < batch; t++) this.gemm(transA, transB, m, n, k, a, t * aBatchStride, b, t * bBatchStride, out, t * m * n);
     return out;
   }
@@ -431,8 +535,10 @@ export class ReferenceBackend implements Backend {
             for (let j = j0; j < Math.min(j0 + B, C); j++) out[j * R + i] = x[i * C + j];
       return out;
     }
-    // e.g. a conv's (O, N, oh, ow) GEMM output to NCHW: N*O contiguous rows of oh*ow.
-    permuteStrided(x, perm.map((p) => inStr[p]), out, outShape);
+    const srcStr = perm.map((p) => inStr[p]);
+    forEachBroadcast(outShape, srcStr, srcStr, (o, xi, _b, len, sx) => {
+      for (let j = 0; j < len; j++) out[o + j] = x[xi + j * sx];
+    });
     return out;
   }
 
@@ -562,10 +668,34 @@ export class ReferenceBackend implements Backend {
   }
 
   maxPool2d(xs: Storage, g: Conv2dGeometry): { out: Storage; argmax: Int32Array } {
-    const n = g.N * g.C * g.oh * g.ow;
-    const out = this.alloc(n);
-    const arg = new Int32Array(n);
-    maxPoolForward(xs as Arr, g, out, arg);
+    const x = xs as Arr;
+    const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
+    const out = this.alloc(N * C * oh * ow);
+    const arg = new Int32Array(N * C * oh * ow);
+    for (let p = 0; p < N * C; p++) {
+      const xb = p * H * W;
+      for (let y = 0; y < oh; y++)
+        for (let xx = 0; xx < ow; xx++) {
+          let best = -Infinity;
+          let bi = -1;
+          for (let i = 0; i < kh; i++) {
+            const iy = y * sh - ph + i;
+            if (iy < 0 || iy >= H) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = xx * sw - pw + j;
+              if (ix < 0 || ix >= W) continue;
+              const v = x[xb + iy * W + ix];
+              if (v > best || bi < 0) {
+                best = v;
+                bi = xb + iy * W + ix;
+              }
+            }
+          }
+          const o = (p * oh + y) * ow + xx;
+          out[o] = best;
+          arg[o] = bi;
+        }
+    }
     return { out, argmax: arg };
   }
 
@@ -624,7 +754,13 @@ export class ReferenceBackend implements Backend {
   }
 
   axpyInPlace(ys: Storage, xs: Storage, alpha: number, n: number): void {
-    axpy(ys as Arr, xs as Arr, alpha, n);
+    if (this.ew !== null && n >= EW_KERNEL_MIN) this.ew.axpy(ys as Float32Array, xs as Float32Array, alpha, n);
+    else axpy(ys as Arr, xs as Arr, alpha, n);
+  }
+
+  momentumInPlace(ps: Storage, vs: Storage, gs: Storage, n: number, momentum: number, lr: number, nesterov: boolean): void {
+    if (this.ew !== null && n >= EW_KERNEL_MIN) this.ew.momentum(ps as Float32Array, vs as Float32Array, gs as Float32Array, n, momentum, lr, nesterov);
+    else momentumLoop(ps as Arr, vs as Arr, gs as Arr, n, momentum, lr, nesterov);
   }
 
   assignInPlace(ys: Storage, xs: Storage, n: number): void {

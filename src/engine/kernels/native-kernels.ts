@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { checkActBackward, checkBiasAct, checkConv, checkSgemm } from "./check.js";
-import { ACT_CODE, type CpuKernels } from "./types.js";
+import { ACT_CODE, type CpuKernels, type ElementwiseKernels } from "./types.js";
 
 /** Instruction sets of the addon's GEMM (DL_ISA_* in csrc/dl_kernels.h). */
 export type NativeIsa = "generic" | "avx2" | "avx512";
@@ -16,6 +16,25 @@ interface Addon {
   biasAct(act: number, x: Float32Array, bias: Float32Array | null, m: number, n: number, out: Float32Array): void;
   actBackward(act: number, y: Float32Array, gy: Float32Array, gx: Float32Array, len: number): void;
   isaBest(): number;
+  /** Elementwise kernels (csrc/dl_elementwise.c); absent from an addon built before they existed. */
+  ewBinary?(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, d: number): void;
+  ewUnary?(op: number, x: Float32Array, out: Float32Array, n: number): void;
+  ewWhere?(c: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+  ewReduce?(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
+  ewAxpy?(y: Float32Array, x: Float32Array, alpha: number, n: number): void;
+  ewMomentum?(p: Float32Array, v: Float32Array, g: Float32Array, n: number, m: number, lr: number, nesterov: boolean): void;
+  /** Tests: run the baseline (SSE2) build of the elementwise kernels even on an AVX2 CPU. */
+  ewForceBase?(on: boolean): void;
+}
+
+/**
+ * The addon's elementwise kernels, bound directly: the engine calls them on every small op, so no
+ * checking wrapper sits in between (the C side checks lengths; the backend passes valid shapes).
+ */
+function nativeElementwise(lib: Addon): ElementwiseKernels | undefined {
+  const { ewBinary, ewUnary, ewWhere, ewReduce, ewAxpy, ewMomentum } = lib;
+  if (!ewBinary || !ewUnary || !ewWhere || !ewReduce || !ewAxpy || !ewMomentum) return undefined;
+  return { binary: ewBinary, unary: ewUnary, where: ewWhere, reduce: ewReduce, axpy: ewAxpy, momentum: ewMomentum };
 }
 
 /** Where `npm install` builds the addon (scripts/build-native.cjs). */
@@ -76,6 +95,7 @@ export function createNativeKernels(opts: NativeKernelOptions): CpuKernels {
   const name = opts.isa === "generic" ? "native-generic" : `native-${opts.isa}`;
   return {
     name,
+    elementwise: nativeElementwise(lib),
     threads,
     why: opts.why ?? `native addon, ${opts.isa} GEMM`,
     sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {

@@ -35,7 +35,39 @@ export interface CpuKernels {
   /** gx[i] = gy[i] * act'(.) expressed through the activation OUTPUT y: sigmoid y(1-y), tanh 1-y^2,
    *  relu (y>0), softplus 1-exp(-y), linear 1. */
   actBackward(act: ActKind, y: Float32Array, gy: Float32Array, gx: Float32Array, len: number): void;
+  /** Elementwise kernels, where this path has them (the native addon); the engine's loops otherwise. */
+  readonly elementwise?: ElementwiseKernels;
 }
 
 /** The activation numbers of csrc/dl_kernels.h (DL_ACT_*). */
 export const ACT_CODE: Readonly<Record<ActKind, number>> = { linear: 0, sigmoid: 1, tanh: 2, relu: 3, softplus: 4 };
+
+/**
+ * Elementwise kernels over Float32Arrays (the native addon's csrc/dl_elementwise.c). Each gives
+ * bit for bit what the reference backend's TypeScript loops give, so a result never depends on
+ * which path ran. `out` is always a fresh array that overlaps no operand.
+ */
+export interface ElementwiseKernels {
+  /** out = a op b over rows x d values; `mode` (EW_MODE) says how b (or a) is broadcast. */
+  binary(op: number, mode: number, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, d: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array, n: number): void;
+  /** out[i] = c[i] !== 0 ? a[i] : b[i] */
+  where(c: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+  /** x: outer x red x inner -> out: outer x inner, reduced over the middle axis in float32, in order. */
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
+  /** y += alpha * x in place (y may be x), each element computed in double and rounded once. */
+  axpy(y: Float32Array, x: Float32Array, alpha: number, n: number): void;
+  /** The Momentum rule in one pass: v += (m-1) v; v += -lr g; p += v (Nesterov: p += m v; p += -lr g). */
+  momentum(p: Float32Array, v: Float32Array, g: Float32Array, n: number, m: number, lr: number, nesterov: boolean): void;
+}
+
+/** The binary op numbers of csrc/dl_kernels.h (DL_EW_*); pow has no kernel (Math.pow is not powf). */
+export const EW_BINARY: Readonly<Record<string, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, gt: 6, ge: 7, lt: 8, le: 9, eq: 10, ne: 11,
+};
+/** How the operands meet (DL_EW_SAME ...). */
+export const EW_MODE = { same: 0, scalarB: 1, scalarA: 2, row: 3, col: 4 } as const;
+/** Unary op numbers (DL_EW_NEG ...); the transcendental ops stay in TypeScript or the activation kernel. */
+export const EW_UNARY: Readonly<Record<string, number>> = { neg: 0, square: 1, abs: 2, relu: 3, step: 4, sign: 5, sqrt: 6 };
+/** Reduction op numbers (DL_EW_RSUM ...). */
+export const EW_REDUCE: Readonly<Record<string, number>> = { sum: 0, max: 1, min: 2 };
