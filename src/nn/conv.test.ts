@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { Tensor } from "../engine/index.js";
+import { Tensor, gradients } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
 import { expectParamGradients, onFloat64, uniformValues } from "../../test/helpers/gradcheck.js";
-import { ConvElemwise, ConvRectifiedLinear, convOutputSize, type ConvOptions } from "./conv.js";
+import { applyNonlinearity, ConvElemwise, ConvRectifiedLinear, convOutputSize, type ConvOptions } from "./conv.js";
 import { LocallyConnected } from "./locally-connected.js";
 import { maxPool, meanPool, poolGeometry } from "./pooling.js";
 import { Conv2DSpace, VectorSpace } from "./space.js";
@@ -144,6 +144,25 @@ describe("ConvElemwise", () => {
       l.setInputSpace(new Conv2DSpace(5, 5, 1), new Rng(3));
       expect(l.outputSpace).toMatchObject({ rows: 3, cols: 3, channels: 2 });
       expectParamGradients(l, { shape: [2, 25] }, (t) => l.fprop(t));
+    });
+  });
+
+  it("max pooling runs before the (non-decreasing) nonlinearity: the same values and gradients as after it", () => {
+    onFloat64(() => {
+      for (const [nl, slope] of [["relu", 0], ["relu", 0.2], ["tanh", 0], ["sigmoid", 0]] as const) {
+        // 7x7 detector maps: the pylearn2 edge pools hang over the border (padded with -inf)
+        const l = new ConvElemwise({ layerName: "h", outputChannels: 3, kernelShape: [3, 3], nonlinearity: nl, leftSlope: slope, poolType: "max", poolShape: [4, 4], poolStride: [2, 2], irange: 0.8 });
+        l.setInputSpace(new Conv2DSpace(9, 9, 2), new Rng(4));
+        const x = Tensor.from(uniformValues(3 * 162, 9), [3, 162]);
+        const direct = (t: Tensor) => maxPool(applyNonlinearity(l.linearPart(t), nl, slope), [4, 4], [2, 2]);
+        const grads = (f: (t: Tensor) => Tensor) => {
+          const y = f(x);
+          const w = Tensor.from(uniformValues(y.size, 5), y.shape);
+          return [y.toArray(), ...gradients(y.mul(w).sum(), l.params()).map((g) => g.toArray())];
+        };
+        const [got, want] = [grads((t) => l.fprop(t)), grads(direct)];
+        got.forEach((a, i) => a.forEach((v, k) => expect(v).toBeCloseTo(want[i][k], 12)));
+      }
     });
   });
 
