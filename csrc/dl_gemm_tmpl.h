@@ -29,26 +29,26 @@
 /* Rows up to which the dot-product path is used when B is transposed (and A is not). */
 #define GT_DOT_M 8
 
-#ifndef GT_UKR_DEFINED /* else the includer wrote GT_FN(ukr_) itself, same contract */
-/* acc = pa (GT_MR-interleaved, k deep) x pb (k rows of GT_NR, row stride ldb); then
- * C = alpha * acc + beta * C, where beta == 0 does not read C (NaN there must not leak).
- * noinline: inside the loop nest V8 would unroll this loop and then spill the accumulators;
- * as a function of its own the loop stays as written (one call per tile costs nothing). */
-static __attribute__((noinline)) GT_ATTR void GT_FN(ukr_)(int k, const float *restrict pa, const float *restrict pb, long ldb,
-                                 float *restrict c, long ldc, float alpha, float beta) {
+#ifndef GT_UKR_DEFINED /* else the includer wrote ukr_ and ukr_rows_ itself, same contracts */
+/* acc = pa (GT_MR-interleaved, k deep; R <= GT_MR rows used) x pb (k rows of GT_NR, row
+ * stride ldb); then C (R rows) = alpha * acc + beta * C, where beta == 0 does not read C (NaN
+ * there must not leak). Inlined with a constant R, so acc lives in registers. */
+static inline __attribute__((always_inline)) GT_ATTR void GT_FN(ukr_body_)(
+    const int R, int k, const float *restrict pa, const float *restrict pb, long ldb,
+    float *restrict c, long ldc, float alpha, float beta) {
   VT acc[GT_MR][GT_NV];
   /* C's tile is touched only after the k loop; fetching it now hides that miss behind the loop
    * (a large C is not in cache: without this a 1024^3 product waits ~10% of its time on it). */
-  for (int i = 0; i < GT_MR; i++) {
+  for (int i = 0; i < R; i++) {
     __builtin_prefetch(c + i * ldc, 1);
     __builtin_prefetch(c + i * ldc + GT_NR - 1, 1);
   }
-  for (int i = 0; i < GT_MR; i++)
+  for (int i = 0; i < R; i++)
     for (int v = 0; v < GT_NV; v++) acc[i][v] = VZERO;
   for (int p = 0; p < k; p++) {
     VT bv[GT_NV];
     for (int v = 0; v < GT_NV; v++) bv[v] = VLOADU(pb + v * VW);
-    for (int i = 0; i < GT_MR; i++) {
+    for (int i = 0; i < R; i++) {
       VT ai = VBCAST(pa + i);
       for (int v = 0; v < GT_NV; v++) acc[i][v] = VFMA(acc[i][v], ai, bv[v]);
     }
@@ -57,24 +57,56 @@ static __attribute__((noinline)) GT_ATTR void GT_FN(ukr_)(int k, const float *re
   }
   VT va = VSPLAT(alpha);
   if (beta == 0.0f) {
-    for (int i = 0; i < GT_MR; i++)
+    for (int i = 0; i < R; i++)
       for (int v = 0; v < GT_NV; v++) VSTOREU(c + i * ldc + v * VW, VMUL(va, acc[i][v]));
   } else if (beta == 1.0f) {
-    for (int i = 0; i < GT_MR; i++)
+    for (int i = 0; i < R; i++)
       for (int v = 0; v < GT_NV; v++) {
         float *cp = c + i * ldc + v * VW;
         VSTOREU(cp, VFMA(VLOADU(cp), va, acc[i][v]));
       }
   } else {
     VT vb = VSPLAT(beta);
-    for (int i = 0; i < GT_MR; i++)
+    for (int i = 0; i < R; i++)
       for (int v = 0; v < GT_NV; v++) {
         float *cp = c + i * ldc + v * VW;
         VSTOREU(cp, VFMA(VMUL(vb, VLOADU(cp)), va, acc[i][v]));
       }
   }
 }
+
+/* The full GT_MR x GT_NR tile. noinline: inside the loop nest V8 would unroll this loop and
+ * then spill the accumulators; as a function of its own the loop stays as written (one call
+ * per tile costs nothing). */
+static __attribute__((noinline)) GT_ATTR void GT_FN(ukr_)(int k, const float *restrict pa, const float *restrict pb, long ldb,
+                                 float *restrict c, long ldc, float alpha, float beta) {
+  GT_FN(ukr_body_)(GT_MR, k, pa, pb, ldb, c, ldc, alpha, beta);
+}
+
+/* The last, partial row tile (0 < mr < GT_MR rows) of full width, straight into C: with the
+ * batch of 5 that dl trains GRBMs with, every tile is one; computing GT_MR rows into a scratch
+ * tile and copying mr of them out cost a sixth more work plus the copy. */
+static __attribute__((noinline)) GT_ATTR void GT_FN(ukr_rows_)(int mr, int k, const float *restrict pa,
+                                                             const float *restrict pb, long ldb,
+                                                             float *restrict c, long ldc, float alpha,
+                                                             float beta) {
+  switch (mr) {
+  case 1: GT_FN(ukr_body_)(1, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  case 2: GT_FN(ukr_body_)(2, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  case 3: GT_FN(ukr_body_)(3, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  case 4: GT_FN(ukr_body_)(4, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+#if GT_MR > 5
+  case 5: GT_FN(ukr_body_)(5, k, pa, pb, ldb, c, ldc, alpha, beta); return;
 #endif
+#if GT_MR > 6
+  case 6: GT_FN(ukr_body_)(6, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+#endif
+#if GT_MR > 7
+  case 7: GT_FN(ukr_body_)(7, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+#endif
+  }
+}
+#endif /* GT_UKR_DEFINED */
 
 /* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into GT_MR-row panels, zero-padded. */
 static GT_ATTR void GT_FN(pack_a_)(int ta, const float *a, long lda, int i0, int mc, int p0, int kc,
@@ -183,6 +215,8 @@ static GT_ATTR void GT_FN(macro_)(int mc, int nc, int kc, const float *pa, const
       float *cij = c + (long)ir * ldc + jr;
       if (mr == GT_MR && nr == GT_NR) {
         GT_FN(ukr_)(kc, pai, pb, ldbp, cij, ldc, alpha, beta);
+      } else if (nr == GT_NR) {
+        GT_FN(ukr_rows_)(mr, kc, pai, pb, ldbp, cij, ldc, alpha, beta);
       } else {
         GT_FN(ukr_)(kc, pai, pb, ldbp, tile, GT_NR, 1.0f, 0.0f);
         GT_FN(merge_tile_)(tile, mr, nr, alpha, beta, cij, ldc);

@@ -313,14 +313,15 @@ static inline DL_AVX2_ATTR float avx2_hsum(__m256 v) {
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
 }
-/* The 6 x 16 micro-kernel written out with named accumulators: from the template's array, GCC
- * keeps the 12 accumulators in registers or spills all of them to the stack depending on
- * unrelated code around it (seen: 75 -> 29 GFLOP/s after an edit elsewhere in the file). */
-static __attribute__((noinline)) DL_AVX2_ATTR void ukr_avx2(int k, const float *restrict pa,
-                                                            const float *restrict pb, long ldb,
-                                                            float *restrict c, long ldc, float alpha,
-                                                            float beta) {
-  for (int i = 0; i < 6; i++) { /* see the template: C is needed only after the k loop */
+/* The 6 x 16 micro-kernel (R <= 6 rows of it) written out with named accumulators: from the
+ * template's array, GCC keeps the 12 accumulators in registers or spills them to the stack
+ * depending on unrelated code around it (seen: 75 -> 29 GFLOP/s after an edit elsewhere in the
+ * file), and with fewer rows than the array has it stored all of them on every k step. Same
+ * contract as the template's ukr_body_; rows past R are compiled out (R is a constant). */
+static inline __attribute__((always_inline)) DL_AVX2_ATTR void ukr_body_avx2(
+    const int R, int k, const float *restrict pa, const float *restrict pb, long ldb,
+    float *restrict c, long ldc, float alpha, float beta) {
+  for (int i = 0; i < R; i++) { /* see the template: C is needed only after the k loop */
     __builtin_prefetch(c + i * ldc, 1);
     __builtin_prefetch(c + i * ldc + 15, 1);
   }
@@ -329,9 +330,11 @@ static __attribute__((noinline)) DL_AVX2_ATTR void ukr_avx2(int k, const float *
   for (int p = 0; p < k; p++) {
     __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8), av;
 #define DL_AVX2_ROW(I)                                                                             \
-  av = _mm256_broadcast_ss(pa + I);                                                                \
-  c##I##0 = _mm256_fmadd_ps(av, b0, c##I##0);                                                      \
-  c##I##1 = _mm256_fmadd_ps(av, b1, c##I##1);
+  if (R > I) {                                                                                     \
+    av = _mm256_broadcast_ss(pa + I);                                                              \
+    c##I##0 = _mm256_fmadd_ps(av, b0, c##I##0);                                                    \
+    c##I##1 = _mm256_fmadd_ps(av, b1, c##I##1);                                                    \
+  }
     DL_AVX2_ROW(0) DL_AVX2_ROW(1) DL_AVX2_ROW(2) DL_AVX2_ROW(3) DL_AVX2_ROW(4) DL_AVX2_ROW(5)
 #undef DL_AVX2_ROW
     pa += 6;
@@ -340,7 +343,7 @@ static __attribute__((noinline)) DL_AVX2_ATTR void ukr_avx2(int k, const float *
   __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   /* beta == 0 must not read C (NaN there must not leak) */
 #define DL_AVX2_OUT(I)                                                                             \
-  {                                                                                                \
+  if (R > I) {                                                                                     \
     float *cp = c + I * ldc;                                                                       \
     if (beta == 0.0f) {                                                                            \
       _mm256_storeu_ps(cp, _mm256_mul_ps(va, c##I##0));                                            \
@@ -353,6 +356,24 @@ static __attribute__((noinline)) DL_AVX2_ATTR void ukr_avx2(int k, const float *
   }
   DL_AVX2_OUT(0) DL_AVX2_OUT(1) DL_AVX2_OUT(2) DL_AVX2_OUT(3) DL_AVX2_OUT(4) DL_AVX2_OUT(5)
 #undef DL_AVX2_OUT
+}
+static __attribute__((noinline)) DL_AVX2_ATTR void ukr_avx2(int k, const float *restrict pa,
+                                                            const float *restrict pb, long ldb,
+                                                            float *restrict c, long ldc, float alpha,
+                                                            float beta) {
+  ukr_body_avx2(6, k, pa, pb, ldb, c, ldc, alpha, beta);
+}
+static __attribute__((noinline)) DL_AVX2_ATTR void ukr_rows_avx2(int mr, int k, const float *restrict pa,
+                                                                 const float *restrict pb, long ldb,
+                                                                 float *restrict c, long ldc,
+                                                                 float alpha, float beta) {
+  switch (mr) {
+  case 1: ukr_body_avx2(1, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  case 2: ukr_body_avx2(2, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  case 3: ukr_body_avx2(3, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  case 4: ukr_body_avx2(4, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  case 5: ukr_body_avx2(5, k, pa, pb, ldb, c, ldc, alpha, beta); return;
+  }
 }
 #define GT_UKR_DEFINED
 #define GT_SFX avx2

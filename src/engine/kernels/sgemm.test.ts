@@ -3,6 +3,7 @@ import { Rng } from "../../util/rng.js";
 import { ShapeError } from "../../util/errors.js";
 import { availableKernels, createNativeKernels, createWasmKernels, type CpuKernels } from "./index.js";
 import { nativeIsas } from "./native-kernels.js";
+import { loadWasmModule, unsharedMemoryImport } from "./wasm-kernels.js";
 
 /**
  * Every kernel path against a float64 triple loop. Tolerance (per entry):
@@ -170,5 +171,45 @@ describe("sgemm threading", () => {
         expect(c2).toEqual(c1);
       }
     }
+  });
+});
+
+describe("unsharedMemoryImport (the calling thread's private memory)", () => {
+  // A module importing a function, a global and then a shared memory (flags 3: max + shared).
+  const str = (t: string): number[] => [t.length, ...Buffer.from(t)];
+  const section = (id: number, body: number[]): number[] => [id, body.length, ...body];
+  const tiny = Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 0, 0]), // type 0: () -> ()
+    ...section(2, [3, ...str("env"), ...str("f"), 0x00, 0, ...str("env"), ...str("g"), 0x03, 0x7f, 0x00,
+      ...str("env"), ...str("memory"), 0x02, 0x03, 1, 2]),
+  ]);
+
+  it("clears the shared flag of the memory import only, past function and global imports", () => {
+    const out = unsharedMemoryImport(tiny)!;
+    const diff = [...out.keys()].filter((i) => out[i] !== tiny[i]);
+    expect(diff).toEqual([tiny.length - 3]);
+    expect(out[tiny.length - 3]).toBe(0x01);
+    const imports = { env: { f() {}, g: new WebAssembly.Global({ value: "i32" }, 0), memory: new WebAssembly.Memory({ initial: 1, maximum: 2 }) } };
+    expect(() => new WebAssembly.Instance(new WebAssembly.Module(tiny), imports)).toThrow(WebAssembly.LinkError);
+    expect(() => new WebAssembly.Instance(new WebAssembly.Module(out), imports)).not.toThrow();
+    expect(unsharedMemoryImport(out)).toBeNull(); // nothing shared left to clear
+  });
+
+  it("gives builds of wasm/ that run over a private memory", () => {
+    let ran = 0;
+    for (const variant of ["relaxed", "simd128"] as const) {
+      let mod: WebAssembly.Module;
+      try {
+        mod = loadWasmModule(variant, false);
+      } catch {
+        continue; // this runtime lacks the variant (availableKernels() says so too)
+      }
+      const memory = new WebAssembly.Memory({ initial: 64, maximum: 32768 });
+      const ex = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as { dl_scratch_floats(): number };
+      expect(ex.dl_scratch_floats()).toBeGreaterThan(0);
+      ran++;
+    }
+    expect(ran).toBeGreaterThan(0);
   });
 });
