@@ -12,6 +12,10 @@ export interface StagedReadBackend extends Backend {
   fetchReads(): Promise<void>;
   endReads(): void;
   countNonFinite(s: unknown, n: number): unknown;
+  /** Submits recorded work; waits for the previous chunk (keeps the host at most one chunk ahead). */
+  pace(): Promise<void>;
+  /** Waits until all recorded work has run (an epoch's time includes the device's). */
+  sync(): Promise<void>;
 }
 
 export function isStaged(b: Backend): b is StagedReadBackend {

@@ -8,7 +8,7 @@ import { checkpointPathFor, readCheckpoint, stateOf, withPrefix, writeCheckpoint
 import type { TrainContext, TrainExtension } from "./extensions.js";
 import { findNonFiniteAsync } from "./finite.js";
 import { Monitor } from "./monitor.js";
-import { readBack } from "./readback.js";
+import { isStaged, readBack } from "./readback.js";
 import { SILENT, type TrainReporter } from "./reporter.js";
 import type { Backend } from "../engine/index.js";
 
@@ -183,6 +183,9 @@ export class Train {
       const epochStart = performance.now();
       const partial = this.trainingSeconds;
       await this.trainEpoch(stop, epochStart, partial, run.yieldMs ?? YIELD_MS);
+      // A GPU runs behind the host: the epoch ends when its work has run.
+      const b = this.backend;
+      if (isStaged(b)) await b.sync();
       this.trainingSeconds = partial + (performance.now() - epochStart) / 1000;
       this.monitor.reportEpoch();
       this.reporter.epochTrained(this.monitor.epochsSeen, this.trainingSeconds);
@@ -223,6 +226,8 @@ export class Train {
     let lastYield = performance.now();
     let lastProgress = lastYield;
     const ex0 = this.algorithm.progress().examples;
+    const b = this.backend;
+    const staged = isStaged(b) ? b : null;
     while (this.algorithm.step()) {
       const now = performance.now();
       if (now - lastYield >= yieldMs) {
@@ -232,6 +237,7 @@ export class Train {
           lastProgress = now;
         }
         await new Promise((r) => setImmediate(r));
+        if (staged) await staged.pace();
         lastYield = performance.now();
         if (stop.requested) {
           this.trainingSeconds = partial + (performance.now() - epochStart) / 1000;
