@@ -40,22 +40,6 @@ export async function readBack<T>(backend: Backend, fn: () => T): Promise<T> {
   }
 }
 
-/**
- * Like `readBack`, but for code with effects that may read (extensions that save the model): the
- * buffers `prefetch` reads are copied back first, then `fn` runs once against those copies.
- */
-export async function withPrefetched<T>(backend: Backend, prefetch: () => unknown, fn: () => T): Promise<T> {
-  if (!isStaged(backend)) return fn();
-  backend.collectReads();
-  try {
-    prefetch();
-    await backend.fetchReads();
-    return fn();
-  } finally {
-    backend.endReads();
-  }
-}
-
 /** The values of 0-d (or 1-value) tensors, with one read-back for all of them on a GPU. */
 export async function readScalars(ts: readonly Tensor[]): Promise<number[]> {
   if (ts.length === 0) return [];

@@ -145,13 +145,15 @@ async function openDevice(open: () => Promise<GpuBackendHandle>): Promise<GpuBac
 const SYNC_READ = /reads asynchronously|cannot read tensors synchronously/;
 
 /**
- * A component that reads tensor values synchronously while training (a max-norm constraint, some
- * monitor channels) cannot run on the GPU yet: say so, and where, instead of a stack trace.
+ * A component that reads tensor values synchronously while training (the Sigmoid output layer's
+ * detection channels) cannot run on the GPU yet: say so, and where, instead of a stack trace.
  */
 function explainGpuError(e: unknown): unknown {
   if (!(e instanceof Error) || e instanceof DlError || !SYNC_READ.test(e.message)) return e;
-  const frame = (e.stack ?? "").split("\n").slice(1).map((l) => l.trim()).find((l) => !/tensor\.[jt]s|backend\.[jt]s|readback|node:/.test(l));
+  // The first frame outside the engine is the component that asked; shown relative to the package.
+  const frame = (e.stack ?? "").split("\n").slice(1).find((l) => !/tensor\.[jt]s|backend\.[jt]s|readback|node:/.test(l));
+  const where = frame?.match(/((?:src|dist)\/[^\s()]+:\d+):\d+/)?.[1];
   return new DlError(
-    `--device webgpu: a part of this experiment reads tensor values synchronously during training, which the webgpu backend cannot do yet${frame ? ` (${frame.replace(/^at /, "in ")})` : ""}; train it with --device cpu`,
+    `--device webgpu: a part of this experiment reads tensor values synchronously during training, which the webgpu backend cannot do yet${where ? ` (at ${where})` : ""}; train it with --device cpu`,
   );
 }

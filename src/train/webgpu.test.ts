@@ -158,6 +158,17 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     expect(logs.some((l) => l.startsWith("Device:"))).toBe(false);
   }, 60_000);
 
+  it("a component that still reads values synchronously (a Sigmoid output's detection channels) is a clear error naming where", async () => {
+    const yaml = write("sigmoid-out.yaml", MLP(join(dir, "sig.pkl")).replace(
+      "!obj:pylearn2.models.mlp.Softmax { layer_name: 'y', n_classes: 10, irange: 0.05 }",
+      "!obj:pylearn2.models.mlp.Sigmoid { layer_name: 'y', dim: 10, irange: 0.05 }",
+    ));
+    const err = await trainFile(yaml, { device: "webgpu", openGpu: shared }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DlError);
+    expect((err as DlError).message).toMatch(/^--device webgpu: a part of this experiment reads tensor values synchronously during training, which the webgpu backend cannot do yet \(at src\/nn\/linear\.ts:\d+\); train it with --device cpu$/);
+    expect(defaultBackend()).toBe(cpuBackend);
+  }, 30_000);
+
   it("finds a NaN or an infinity on the device, naming the parameter and the index, like the CPU check", async () => {
     const vals = new Float32Array(300).fill(0.5);
     const a = Tensor.from(vals, [300], gpu!);
