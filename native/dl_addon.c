@@ -10,6 +10,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "dl_kernels.h"
 
@@ -445,7 +448,21 @@ static napi_value js_isa_best(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/*
+ * Tensors die only when V8 collects them, so a training step's weight-sized arrays are all fresh
+ * allocations. glibc serves blocks over 128 KiB with mmap and unmaps them on free, so every new
+ * array page-faults its memory in again (a 1.5 MiB gradient: ~2.5 ms instead of ~0.1 ms to write).
+ * Keeping blocks up to 32 MiB on the heap, and freed memory in the process, lets malloc reuse it.
+ */
+static void keep_freed_memory(void) {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+#endif
+}
+
 NAPI_MODULE_INIT() {
+  keep_freed_memory();
   napi_property_descriptor props[] = {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"im2col", NULL, js_im2col, NULL, NULL, NULL, napi_default, NULL},
