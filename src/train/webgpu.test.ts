@@ -147,6 +147,21 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     expect(readModelFile(join(dir, "grbm-gpu.pkl.ckpt")).metadata.format).toBe("dl-checkpoint/1");
   }, 60_000);
 
+  it("reads back a fixed number of times per epoch, however many steps and monitoring batches it has", async () => {
+    const reads = async (stop: number, monitoringBatches: number) => {
+      const yaml = write(`grbm-${stop}.yaml`, GRBM(join(dir, `grbm-${stop}.pkl`)).replace("stop: 100", `stop: ${stop}`));
+      const before = gpu!.rt.stats.reads;
+      await trainFile(yaml, { device: "webgpu", reporter, openGpu: shared, overrides: [`algorithm.monitoring_batches=${monitoringBatches}`] });
+      return gpu!.rt.stats.reads - before;
+    };
+    const small = await reads(50, 2); // 10 steps an epoch, 2 monitoring batches
+    const large = await reads(150, 6); // 30 steps an epoch, 6 monitoring batches
+    expect(large).toBe(small);
+    // 2 epochs: 3 monitoring passes (1 read each), 3 NaN/Inf checks (before training and after each
+    // epoch), 2 saves of the 4 parameters (one read per buffer): a handful, none per step.
+    expect(small).toBe(3 + 3 + 2 * 4);
+  }, 60_000);
+
   it("device: webgpu in the YAML trains there; the flag (device: cpu) overrides it", async () => {
     const yaml = write("mlp-dev.yaml", MLP(join(dir, "mlp-dev.pkl"), "device: webgpu"));
     logs.length = 0;

@@ -74,7 +74,7 @@ export class GpuRuntime {
   private lost = false;
   private firstError: string | null = null;
   /** Counters for tests and the bench. */
-  readonly stats = { dispatches: 0, submits: 0, allocations: 0, reuses: 0 };
+  readonly stats = { dispatches: 0, submits: 0, allocations: 0, reuses: 0, reads: 0 };
 
   constructor(readonly handle: GpuHandle) {
     this.device = handle.device;
@@ -229,6 +229,7 @@ export class GpuRuntime {
   async read(src: GpuBuffer, n: number): Promise<Float32Array> {
     const out = new Float32Array(n);
     if (n === 0) return out;
+    this.stats.reads++;
     const bytes = n * 4;
     const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
     try {
