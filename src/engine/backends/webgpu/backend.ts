@@ -133,6 +133,8 @@ export class WebGpuBackend implements Backend {
   }
 
   full(n: number, value: number): Storage {
+    // A scalar (every `x.mul(0.5)` lifts its constant) is a 4-byte upload, not a kernel launch.
+    if (n === 1) return this.rt.upload(Float32Array.of(value), 1);
     const out = this.rt.alloc(n);
     this.launch(fillKernel, n, [n, 0, f32bits(value)], [out]);
     return out;
