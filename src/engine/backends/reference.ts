@@ -3,6 +3,7 @@ import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, Storage, U
 import { broadcastStrides, shapeEq, sizeOf, stridesOf, type Shape } from "../shape.js";
 import { referenceGemm } from "./reference-gemm.js";
 import { EW_BINARY, EW_MODE, EW_REDUCE, EW_UNARY, type ElementwiseKernels } from "../kernels/types.js";
+import { broadcastBinary, maxPoolForward, permuteStrided, reduceStrided } from "./strided.js";
 
 type Arr = Float32Array | Float64Array;
 const SLAB_BYTES = 256 * 1024;
@@ -375,10 +376,8 @@ export class ReferenceBackend implements Backend {
       mapCol(BINARY[op], a, b, out, n / last, last);
       return out;
     }
-    const f = BINARY[op];
-    forEachBroadcast(outShape, broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), (o, ai, bi, len, sa, sb) => {
-      for (let j = 0; j < len; j++) out[o + j] = f(a[ai + j * sa], b[bi + j * sb]);
-    });
+    // Everything else, e.g. a conv bias (1, C, H, W) or (1, C, 1, 1) over (N, C, H, W): collapsed strided rows.
+    broadcastBinary(op, BINARY[op], a, broadcastStrides(aShape, outShape), b, broadcastStrides(bShape, outShape), out, outShape);
     return out;
   }
 
@@ -471,16 +470,8 @@ export class ReferenceBackend implements Backend {
       }
       return out;
     }
-    const outStr = broadcastStrides(keptShape, shape);
-    forEachBroadcast(shape, stridesOf(shape), outStr, (xi, _unused, oi, len, _sx, so) => {
-      for (let j = 0; j < len; j++) {
-        const v = x[xi + j];
-        const k = oi + j * so;
-        if (op === "sum") out[k] += v;
-        else if (op === "max") { if (v > out[k] || v !== v) out[k] = v; }
-        else if (v < out[k] || v !== v) out[k] = v;
-      }
-    });
+    // Non-adjacent axes, e.g. a tied conv bias's gradient: sum over (0, 2, 3) of NCHW.
+    reduceStrided(op, x, shape, out, broadcastStrides(keptShape, shape));
     return out;
   }
 
@@ -535,10 +526,8 @@ export class ReferenceBackend implements Backend {
             for (let j = j0; j < Math.min(j0 + B, C); j++) out[j * R + i] = x[i * C + j];
       return out;
     }
-    const srcStr = perm.map((p) => inStr[p]);
-    forEachBroadcast(outShape, srcStr, srcStr, (o, xi, _b, len, sx) => {
-      for (let j = 0; j < len; j++) out[o + j] = x[xi + j * sx];
-    });
+    // e.g. a conv's (O, N, oh, ow) GEMM output to NCHW: N*O contiguous rows of oh*ow.
+    permuteStrided(x, perm.map((p) => inStr[p]), out, outShape);
     return out;
   }
 
@@ -668,34 +657,10 @@ export class ReferenceBackend implements Backend {
   }
 
   maxPool2d(xs: Storage, g: Conv2dGeometry): { out: Storage; argmax: Int32Array } {
-    const x = xs as Arr;
-    const { N, C, H, W, kh, kw, sh, sw, ph, pw, oh, ow } = g;
-    const out = this.alloc(N * C * oh * ow);
-    const arg = new Int32Array(N * C * oh * ow);
-    for (let p = 0; p < N * C; p++) {
-      const xb = p * H * W;
-      for (let y = 0; y < oh; y++)
-        for (let xx = 0; xx < ow; xx++) {
-          let best = -Infinity;
-          let bi = -1;
-          for (let i = 0; i < kh; i++) {
-            const iy = y * sh - ph + i;
-            if (iy < 0 || iy >= H) continue;
-            for (let j = 0; j < kw; j++) {
-              const ix = xx * sw - pw + j;
-              if (ix < 0 || ix >= W) continue;
-              const v = x[xb + iy * W + ix];
-              if (v > best || bi < 0) {
-                best = v;
-                bi = xb + iy * W + ix;
-              }
-            }
-          }
-          const o = (p * oh + y) * ow + xx;
-          out[o] = best;
-          arg[o] = bi;
-        }
-    }
+    const n = g.N * g.C * g.oh * g.ow;
+    const out = this.alloc(n);
+    const arg = new Int32Array(n);
+    maxPoolForward(xs as Arr, g, out, arg);
     return { out, argmax: arg };
   }
 
