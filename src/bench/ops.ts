@@ -1,4 +1,5 @@
 import { Tensor } from "../engine/tensor.js";
+import { Momentum } from "../train/learning-rules.js";
 import { gradients } from "../engine/autodiff.js";
 import { noGrad } from "../engine/context.js";
 import { activeCpuKernels } from "../engine/backends/cpu-kernels.js";
@@ -33,6 +34,13 @@ export function runOpsBench(onResult: (r: OpTiming) => void, quick = false): OpT
   const W = rand([192, 400], true);
   const c = rand([400], true);
   const h = rand([5, 400]);
+  // The MNIST MLP's sizes (batch 100, 784-500-500-10): its non-GEMM ops and its Momentum update.
+  const z = rand([100, 500], true);
+  const b500 = rand([500], true);
+  const W0 = rand([784, 500], true);
+  const gW0 = rand([784, 500]);
+  const rule = new Momentum(0.5);
+  rule.setup([W0]);
   const opts = quick ? { warmupSeconds: 0.05, batches: 3, batchSeconds: 0.03 } : {};
   const cases: Array<[string, string, () => unknown]> = [
     ["add (grad)", "5x192 + 5x192", () => x.add(y)],
@@ -46,6 +54,11 @@ export function runOpsBench(onResult: (r: OpTiming) => void, quick = false): OpT
     ["matmul transB", "5x400 @ (192x400)^T", () => h.matmul(W, false, true)],
     ["matmul transA", "(5x192)^T @ 5x400", () => x.matmul(h, true, false)],
     ["forward+backward", "sigmoid(xW + c) summed", () => gradients(x.matmul(W).add(c).sigmoid().sum(), [x, W, c])],
+    ["add row (grad)", "100x500 + 500", () => z.add(b500)],
+    ["relu (grad)", "100x500", () => z.relu()],
+    ["relu mask * g", "100x500", () => noGrad(() => z.mul(z.gt(0)))],
+    ["sum axis 0 (grad)", "100x500 -> 500", () => z.sum(0)],
+    ["Momentum update", "784x500 in place", () => noGrad(() => rule.update([W0], [gW0], 0.01, [1]))],
   ];
   const out: OpTiming[] = [];
   for (const [op, shape, fn] of cases) {
