@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createWebGpuBackend, describeAdapter, type WebGpuBackend } from "../engine/backends/webgpu/index.js";
 import { makePresetDataset } from "../data/make-dataset.js";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { loadMnist } from "../data/mnist.js";
 import { GRBM_YAML, MLP_YAML, cifarDataDir, mnistDataDir, runDlTrain } from "./epochs.js";
+import { findTorchPython, torchEnv } from "./torch.js";
 import { GEMM_TILES, chooseTile, type GemmTile } from "../engine/backends/webgpu/wgsl/matmul.js";
 import { UsageError } from "../util/errors.js";
 import { suggestionSuffix } from "../util/suggest.js";
@@ -62,7 +66,8 @@ const SOFTWARE_STEPS = 100;
 export interface GpuEpochResult {
   what: "epoch";
   bench: EpochBench;
-  device: "webgpu" | "cpu";
+  /** dl's --device, or "pytorch-cuda" for the PyTorch twin (bench/torch_*.py) on CUDA. */
+  device: "webgpu" | "cpu" | "pytorch-cuda";
   /** The adapter `--device webgpu` used ("cpu" for the CPU run). */
   adapter: string;
   steps: number;
@@ -166,6 +171,8 @@ export interface GpuEpochOptions {
   steps?: number;
   /** Also time `--device cpu` on the same slice, side by side. */
   cpu?: boolean;
+  /** Also time the PyTorch twin (bench/torch_*.py) on CUDA, on the same data, in the same run. */
+  torch?: boolean;
   onResult?: (r: GpuEpochResult) => void;
   onNote?: (note: string) => void;
 }
@@ -190,15 +197,24 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
       const n = Math.min(e.fullSteps, steps ?? e.fullSteps) * e.batch;
       const yaml = join(work, `${bench}.yaml`);
       const env: Record<string, string> = {};
+      let torchArgs: string[];
       if (bench === "grbm") {
         const dataDir = await cifarDataDir(work, log);
         log(`preparing ${n} CIFAR-10 patches ...`);
-        makePresetDataset("cifar10-patches", { dataDir, out: join(work, "patches.pkl"), numPatches: n });
+        const made = makePresetDataset("cifar10-patches", { dataDir, out: join(work, "patches.pkl"), numPatches: n });
         writeFileSync(yaml, GRBM_YAML(join(work, "patches.pkl"), join(work, "grbm.pkl")));
+        if (opts.torch) writeFileSync(join(work, "X.f32"), made.dataset.X);
+        torchArgs = ["torch_grbm.py", join(work, "X.f32"), String(n)];
       } else {
         const dataDir = mnistDataDir();
         env.DL_DATA_PATH = dataDir;
         writeFileSync(yaml, MLP_YAML(dataDir, n, join(work, "mlp.pkl")));
+        if (opts.torch) {
+          const ds = loadMnist({ which_set: "train", dataDir, stop: n });
+          writeFileSync(join(work, "X.f32"), ds.X);
+          writeFileSync(join(work, "y.i32"), ds.labels!);
+        }
+        torchArgs = ["torch_mlp.py", join(work, "X.f32"), join(work, "y.i32"), String(n)];
       }
       for (const device of opts.cpu ? (["webgpu", "cpu"] as const) : (["webgpu"] as const)) {
         log(`${bench}: dl train --device ${device} (${n / e.batch} steps) ...`);
@@ -210,6 +226,19 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
         results.push(r);
         opts.onResult?.(r);
       }
+      if (opts.torch) {
+        log(`${bench}: PyTorch on CUDA (bench/${torchArgs[0]}) ...`);
+        const t = runTorchCuda(torchArgs);
+        if ("skipped" in t) log(`${bench}: PyTorch CUDA skipped: ${t.skipped}`);
+        else {
+          const r: GpuEpochResult = {
+            what: "epoch", bench, device: "pytorch-cuda", adapter: t.device,
+            steps: n / e.batch, examples: n, seconds: t.seconds, full: n / e.batch === e.fullSteps,
+          };
+          results.push(r);
+          opts.onResult?.(r);
+        }
+      }
     }
     return results;
   } finally {
@@ -217,25 +246,44 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
   }
 }
 
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The PyTorch twin on CUDA: { seconds, device name }, or why it did not run. */
+function runTorchCuda(args: string[]): { seconds: number; device: string } | { skipped: string } {
+  const py = findTorchPython();
+  if (!py) return { skipped: "no python3 with torch (set DL_BENCH_PYTHON)" };
+  const probe = spawnSync(py, ["-c", "import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')"], { encoding: "utf8", env: torchEnv() });
+  const name = probe.stdout?.trim();
+  if (probe.status !== 0 || !name) return { skipped: "this PyTorch has no CUDA device" };
+  const [script, ...rest] = args;
+  const threads = String(availableParallelism());
+  const r = spawnSync(py, [join(ROOT, "bench", script), ...rest, threads, "cuda"], { encoding: "utf8", env: torchEnv(), maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { skipped: `${script} failed: ${r.stderr.trim().split("\n").slice(-3).join(" ")}` };
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { seconds: number };
+  return { seconds: out.seconds, device: `${name} (PyTorch CUDA)` };
+}
+
 export function epochLine(r: GpuEpochResult): string {
   const what = `${r.bench} ${r.full ? "epoch" : "slice"}`.padEnd(11);
-  return `${what} ${r.device.padEnd(7)} ${String(r.steps).padStart(6)} steps ${r.seconds.toFixed(2).padStart(9)} s  ${((r.seconds / r.steps) * 1000).toFixed(2).padStart(8)} ms/step` +
+  return `${what} ${r.device.padEnd(12)} ${String(r.steps).padStart(6)} steps ${r.seconds.toFixed(2).padStart(9)} s  ${((r.seconds / r.steps) * 1000).toFixed(2).padStart(8)} ms/step` +
     `${r.full ? "" : `  (whole epoch ~${((r.seconds / r.steps) * EPOCHS[r.bench].fullSteps).toFixed(0)} s at this rate)`}  [${r.adapter}]`;
 }
 
-/** `gpu [--json] [--quick] [--sizes 4096,8192] [--tiles large,medium|all] [--epochs grbm,mlp|none] [--steps N] [--cpu] [--no-gemm]` */
+/** `gpu [--json] [--quick] [--sizes 4096,8192] [--tiles large,medium|all] [--epochs grbm,mlp|none] [--steps N] [--cpu] [--torch] [--no-gemm]` */
 export async function gpuMain(args: string[]): Promise<number> {
   let json = false, quick = false, cpu = false, gemm = true;
   let sizes: number[] | undefined;
   let tiles: string[] | undefined;
   let benches: EpochBench[] | undefined;
   let steps: number | undefined;
-  const options = ["--json", "--quick", "--sizes", "--tiles", "--epochs", "--steps", "--cpu", "--no-gemm"];
+  let torch = false;
+  const options = ["--json", "--quick", "--sizes", "--tiles", "--epochs", "--steps", "--cpu", "--torch", "--no-gemm"];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--json") json = true;
     else if (a === "--quick") quick = true;
     else if (a === "--cpu") cpu = true;
+    else if (a === "--torch") torch = true;
     else if (a === "--no-gemm") gemm = false;
     else if (a === "--sizes" && args[i + 1]) {
       sizes = args[++i].split(",").map(Number);
@@ -279,6 +327,7 @@ export async function gpuMain(args: string[]): Promise<number> {
       benches,
       steps,
       cpu,
+      torch,
       onResult: (r) => process.stdout.write(json ? `${JSON.stringify(r)}\n` : `${epochLine(r)}\n`),
       onNote,
     });
