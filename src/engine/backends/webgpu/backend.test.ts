@@ -203,6 +203,20 @@ describe.skipIf(!gpu)(`webgpu backend${why ? ` (skipped: ${why})` : ""}`, () => 
     expectExact(await down(G().slice(up(x), shape, starts, outShape), sliced.length), sliced, "slice");
     const padded = ref(cpuBackend.pad(sliced, outShape, starts, shape));
     expectExact(await down(G().pad(up(sliced), outShape, starts, shape), x.length), padded, "pad");
+    // Pad (one pass) beyond the rank limit when size-1 dims are dropped, of an empty input, and a
+    // concat (built from pads) along a middle axis; the pooled output buffer holds old values.
+    const inner = rand(6);
+    const deep = [1, 1, 1, 2, 1, 1, 1, 3, 1, 1];
+    const deepOut = [1, 1, 1, 4, 1, 1, 1, 5, 1, 1];
+    const deepStarts = [0, 0, 0, 1, 0, 0, 0, 2, 0, 0];
+    expectExact(await down(G().pad(up(inner), deep, deepStarts, deepOut), 20), ref(cpuBackend.pad(inner, deep, deepStarts, deepOut)), "pad, rank 10");
+    G().full(64, 7);
+    expectExact(await down(G().pad(up([]), [0, 3], [1, 0], [2, 3]), 6), new Float32Array(6), "pad of an empty input");
+    const a = rand(2 * 3 * 4);
+    const b = rand(2 * 5 * 4);
+    const cat = Tensor.concat([Tensor.from(a, [2, 3, 4], G()), Tensor.from(b, [2, 5, 4], G())], 1);
+    const want = Tensor.concat([Tensor.from(a, [2, 3, 4], cpuBackend), Tensor.from(b, [2, 5, 4], cpuBackend)], 1);
+    expectExact(await cat.read(), want.toArray(), "concat");
   });
 
   it("gather, scatterAdd (repeated indices) and oneHot", async () => {

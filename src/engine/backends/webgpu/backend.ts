@@ -5,7 +5,7 @@ import { DlError, ShapeError } from "../../../util/errors.js";
 import { GpuBuffer, GpuRuntime, MAX_GROUPS_X, type KernelSpec } from "./runtime.js";
 import { WG } from "./wgsl/prelude.js";
 import { MAX_RANK, axpyKernel, axpySelfKernel, binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from "./wgsl/elementwise.js";
-import { argmaxKernel, gatherKernel, oneHotKernel, scatterAddKernel, stridedReadKernel, stridedWriteKernel } from "./wgsl/layout.js";
+import { argmaxKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedReadKernel } from "./wgsl/layout.js";
 import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/reduce.js";
 import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
 import { nonFiniteKernel } from "./wgsl/checks.js";
@@ -270,15 +270,22 @@ export class WebGpuBackend implements Backend {
 
   pad(x: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage {
     const total = sizeOf(outShape);
-    const out = this.full(total, 0) as GpuBuffer;
-    const outStr = stridesOf(outShape);
-    let base = 0;
-    for (let d = 0; d < outShape.length; d++) base += starts[d] * outStr[d];
-    const n = sizeOf(shape);
-    const c = collapseDims(shape, [outStr]);
-    const p = stridedParams(n, c.dims, c.strides, "pad");
-    p[2] = base;
-    this.launch(stridedWriteKernel, n, p, [x as GpuBuffer, out]);
+    const out = this.rt.alloc(total);
+    if (total === 0) return out;
+    // Size-1 output dims hold no padding (start 0, input dim 1): dropped, so most pads fit the rank limit.
+    const keep = outShape.map((_, d) => d).filter((d) => outShape[d] !== 1 || shape[d] !== 1);
+    if (keep.length > MAX_RANK) throw rankError("pad", outShape);
+    const inStr = stridesOf(shape);
+    const p = new Uint32Array(40);
+    p[0] = total;
+    p[1] = keep.length;
+    keep.forEach((d, j) => {
+      p[8 + j] = outShape[d];
+      p[16 + j] = starts[d];
+      p[24 + j] = shape[d];
+      p[32 + j] = inStr[d];
+    });
+    this.launch(padKernel, total, p, [x as GpuBuffer, out]);
     return out;
   }
 

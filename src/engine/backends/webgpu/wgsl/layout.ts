@@ -2,9 +2,9 @@ import type { KernelSpec } from "../runtime.js";
 import { entry1d } from "./prelude.js";
 
 /**
- * Data-movement kernels. permute and slice read through a stride table (`strided_read`), pad
- * writes through one (`strided_write`, after a zero fill); the table layout is the elementwise
- * one: word 0 count, 1 rank, 2 base offset, dims at 8.., strides at 16...
+ * Data-movement kernels. permute and slice read through a stride table (`strided_read`; the
+ * table layout is the elementwise one: word 0 count, 1 rank, 2 base offset, dims at 8.., strides
+ * at 16..); pad reads per output element (`pad`).
  */
 const OFFSET = /* wgsl */ `
 fn offset_of(i: u32) -> u32 {
@@ -31,15 +31,29 @@ ${entry1d("pu(0u)")}
 }`,
 };
 
-export const stridedWriteKernel: KernelSpec = {
-  key: "strided_write",
+/**
+ * pad in one pass: each output element reads its input element, or writes 0 outside the block
+ * (a zero fill then a strided write was two launches). Words: 0 count, 1 rank, out dims at 8..,
+ * block starts at 16.., input dims at 24.., input strides at 32...
+ */
+export const padKernel: KernelSpec = {
+  key: "pad",
   inputs: 1,
   outputs: 1,
-  code: /* wgsl */ `${OFFSET}
+  code: /* wgsl */ `
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
 ${entry1d("pu(0u)")}
-  Y[offset_of(i)] = X[i];
+  var rem = i;
+  var off = 0u;
+  var inside = true;
+  for (var d = i32(pu(1u)) - 1; d >= 0; d--) {
+    let dim = pu(8u + u32(d));
+    let k = i32(rem % dim) - pi(16u + u32(d));
+    rem = rem / dim;
+    if (k < 0 || k >= pi(24u + u32(d))) { inside = false; } else { off += u32(k) * pu(32u + u32(d)); }
+  }
+  if (inside) { Y[i] = X[off]; } else { Y[i] = 0.0; }
 }`,
 };
 
