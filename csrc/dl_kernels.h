@@ -91,8 +91,9 @@ void dl_ew_where(const float *c, const float *a, const float *b, float *out, lon
 void dl_ew_reduce(int op, const float *x, float *out, long outer, long red, long inner);
 /* y += alpha * x, computed in double and rounded once per element (as JavaScript does). */
 void dl_ew_axpy(float *y, const float *x, double alpha, long n);
-/* Momentum in one pass: v += (m-1) v; v += -lr g; p += v (Nesterov: p += m v; p += -lr g). */
-void dl_ew_momentum(float *p, float *v, const float *g, long n, double m, double lr, int nesterov);
+/* Momentum in one pass, in float32 with every operation rounded (no fused multiply-adds):
+ * v = m v - lr g; p = p + v (Nesterov: p = (p + m v) - lr g, with the new v). */
+void dl_ew_momentum(float *p, float *v, const float *g, long n, float m, float lr, int nesterov);
 /* Tests: 1 runs the baseline (SSE2) build of these kernels even where AVX2 is available. */
 void dl_ew_force_base(int on);
 

@@ -425,7 +425,7 @@ static napi_value js_ew_momentum(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "dl_native: momentum needs three distinct arrays");
     return NULL;
   }
-  dl_ew_momentum(p, v, g, n, m, lr, nesterov);
+  dl_ew_momentum(p, v, g, n, (float)m, (float)lr, nesterov);
   return NULL;
 }
 

@@ -78,8 +78,8 @@ export interface Backend {
   /** y = x (same size). */
   assignInPlace(y: Storage, x: Storage, n: number): void;
   /**
-   * Optional: the Momentum rule's update in one pass, the same values as the three axpys
-   * v += (m-1) v; v += -lr g; p += v (Nesterov: p += m v; p += -lr g). Backends without it get the axpys.
+   * Optional: the Momentum rule's update in one pass, in the storage's precision with every operation
+   * rounded: v = m v - lr g; p = p + v (Nesterov: p = (p + m v) - lr g). Backends without it get axpys.
    */
   momentumInPlace?(p: Storage, v: Storage, g: Storage, n: number, momentum: number, lr: number, nesterov: boolean): void;
 }

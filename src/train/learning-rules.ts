@@ -96,7 +96,7 @@ export class Momentum extends SlotRule {
       const p = params[i];
       const b = p.backend;
       if (b.momentumInPlace && v.backend === b && grads[i].backend === b && grads[i].size === p.size) {
-        // One pass over p, v and g instead of three (the values are the same as the axpys below).
+        // One pass over p, v and g instead of three, in the parameters' precision (pylearn2's float32 graph).
         b.momentumInPlace(p.data, v.data, grads[i].data, p.size, m, lrp, this.nesterov);
         continue;
       }

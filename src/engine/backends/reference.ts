@@ -129,22 +129,20 @@ function mapCol(f: (x: number, y: number) => number, a: Arr, b: Arr, o: Arr, row
     for (let j = 0; j < d; j++) o[base + j] = f(a[base + j], v);
   }
 }
-/** Momentum's three axpys in one pass, each rounded to the storage type as the separate axpys would be. */
-function momentumLoop(p: Arr, v: Arr, g: Arr, n: number, m: number, lr: number, nesterov: boolean): void {
-  const mm1 = m - 1;
-  const nlr = -lr;
-  // A typed-array round trip rounds like the store of a separate pass (float32 or float64).
-  const t = new (p.constructor as ArrCtor)(2);
+/**
+ * The Momentum rule in one pass in the storage's precision, every operation rounded to it (float32:
+ * Math.fround, as the native kernel and Theano's float32 graph compute it): v = m v - lr g;
+ * p = p + v, or with Nesterov p = (p + m v) - lr g.
+ */
+function momentumLoop(p: Arr, v: Arr, g: Arr, n: number, momentum: number, lrate: number, nesterov: boolean): void {
+  const r = p instanceof Float32Array ? Math.fround : (x: number) => x;
+  const m = r(momentum);
+  const lr = r(lrate);
   for (let i = 0; i < n; i++) {
-    const vi = v[i];
-    t[0] = vi + mm1 * vi;
-    t[0] = t[0] + nlr * g[i];
-    const v2 = t[0];
+    const lg = r(lr * g[i]);
+    const v2 = r(r(m * v[i]) - lg);
     v[i] = v2;
-    if (nesterov) {
-      t[1] = p[i] + m * v2;
-      p[i] = t[1] + nlr * g[i];
-    } else p[i] = p[i] + v2;
+    p[i] = nesterov ? r(r(p[i] + r(m * v2)) - lg) : r(p[i] + v2);
   }
 }
 /** b is a column (one value per row of the last axis): a [.., R, D] op b [.., R, 1]. */

@@ -154,21 +154,20 @@ describe.runIf(variants.length > 0).each(variants)("native elementwise kernels, 
     }
   });
 
-  it.each([false, true])("momentum in one pass equals the three axpys (nesterov %s), native and TypeScript", (nesterov) => {
+  it.each([false, true])("momentum (nesterov %s) is the float32 formula with every operation rounded, native and TypeScript", (nesterov) => {
+    const f = Math.fround;
     for (const n of [...ODD, 1000, 5000]) {
-      const m = 0.5;
+      const m = 0.55;
       const lr = 0.01 * 0.3;
       const g = values(n, n + 11);
       const p0 = values(n, n + 12);
       const v0 = values(n, n + 13);
-      // the rule as three axpys, on the loops
+      // v = m v - lr g; p = p + v (Nesterov: p = (p + m v) - lr g), in float32 with m and lr rounded to float32
       const p = Float32Array.from(p0), v = Float32Array.from(v0);
-      ref.axpyInPlace(v, v, m - 1, n);
-      ref.axpyInPlace(v, g, -lr, n);
-      if (nesterov) {
-        ref.axpyInPlace(p, v, m, n);
-        ref.axpyInPlace(p, g, -lr, n);
-      } else ref.axpyInPlace(p, v, 1, n);
+      for (let i = 0; i < n; i++) {
+        v[i] = f(f(f(m) * v[i]) - f(f(lr) * g[i]));
+        p[i] = nesterov ? f(f(p[i] + f(f(m) * v[i])) - f(f(lr) * g[i])) : f(p[i] + v[i]);
+      }
       const pk = Float32Array.from(p0), vk = Float32Array.from(v0);
       ew.momentum(pk, vk, g, n, m, lr, nesterov);
       sameBits(vk, v, `momentum kernel v n=${n}`);
@@ -177,6 +176,9 @@ describe.runIf(variants.length > 0).each(variants)("native elementwise kernels, 
       ref.momentumInPlace(pj, vj, g, n, m, lr, nesterov);
       sameBits(vj, v, `momentum loop v n=${n}`);
       sameBits(pj, p, `momentum loop p n=${n}`);
+      const pb = Float32Array.from(p0), vb = Float32Array.from(v0);
+      fast.momentumInPlace(pb, vb, g, n, m, lr, nesterov);
+      sameBits(pb, p, `momentum via backend p n=${n}`);
     }
   });
 
@@ -190,7 +192,7 @@ describe.runIf(variants.length > 0).each(variants)("native elementwise kernels, 
 });
 
 describe("float64 reference backend", () => {
-  it("momentum in one pass equals the three axpys in float64 too", () => {
+  it("momentum in one pass is the formula in float64", () => {
     const b = new ReferenceBackend("f64", Float64Array);
     const n = 37;
     const rng = new Rng(3);
@@ -199,12 +201,10 @@ describe("float64 reference backend", () => {
     const v0 = rng.fillNormal(new Float64Array(n));
     for (const nesterov of [false, true]) {
       const p = Float64Array.from(p0), v = Float64Array.from(v0);
-      b.axpyInPlace(v, v, 0.9 - 1, n);
-      b.axpyInPlace(v, g, -0.05, n);
-      if (nesterov) {
-        b.axpyInPlace(p, v, 0.9, n);
-        b.axpyInPlace(p, g, -0.05, n);
-      } else b.axpyInPlace(p, v, 1, n);
+      for (let i = 0; i < n; i++) {
+        v[i] = 0.9 * v[i] - 0.05 * g[i];
+        p[i] = nesterov ? p[i] + 0.9 * v[i] - 0.05 * g[i] : p[i] + v[i];
+      }
       const pj = Float64Array.from(p0), vj = Float64Array.from(v0);
       b.momentumInPlace(pj, vj, g, n, 0.9, 0.05, nesterov);
       sameBits(vj, v, "v");

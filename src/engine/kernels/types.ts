@@ -57,7 +57,8 @@ export interface ElementwiseKernels {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, red: number, inner: number): void;
   /** y += alpha * x in place (y may be x), each element computed in double and rounded once. */
   axpy(y: Float32Array, x: Float32Array, alpha: number, n: number): void;
-  /** The Momentum rule in one pass: v += (m-1) v; v += -lr g; p += v (Nesterov: p += m v; p += -lr g). */
+  /** The Momentum rule in one pass, in float32 (m and lr rounded to float32, every operation rounded):
+   *  v = m v - lr g; p = p + v (Nesterov: p = (p + m v) - lr g). */
   momentum(p: Float32Array, v: Float32Array, g: Float32Array, n: number, m: number, lr: number, nesterov: boolean): void;
 }
 
