@@ -164,6 +164,14 @@ static GT_ATTR void GT_FN(pack_b_)(int tb, const float *b, long ldb, int p0, int
   }
   for (int jr = 0; jr < nc; jr += GT_NR) {
     int nr = nc - jr < GT_NR ? nc - jr : GT_NR;
+#ifdef GT_PACK_BT
+    /* the includer's transposing copy of a full panel (B transposed: dl's dX = dY W^T) */
+    if (nr == GT_NR) {
+      GT_PACK_BT(b + (long)(j0 + jr) * ldb + p0, ldb, kc, dst);
+      dst += GT_NR * kc;
+      continue;
+    }
+#endif
     for (int j = 0; j < nr; j++) {
       const float *src = b + (long)(j0 + jr + j) * ldb + p0;
       for (int p = 0; p < kc; p++) dst[p * GT_NR + j] = src[p];
@@ -322,3 +330,4 @@ static GT_ATTR void GT_FN(gemm_serial_)(int ta, int tb, int m, int n, int k, flo
 #undef GT_DIRECT_M
 #undef GT_DOT_M
 #undef GT_UKR_DEFINED
+#undef GT_PACK_BT
