@@ -124,6 +124,15 @@ static GT_ATTR void GT_FN(pack_a_)(int ta, const float *a, long lda, int i0, int
           for (int p = 0; p < kc; p += 16) __builtin_prefetch(nx + p);
         }
       }
+#ifdef GT_PACK_A
+      /* the includer's transposing copy of a full panel; it may write 2 floats past a panel's
+       * end only when another panel follows (ir + GT_MR < mc), which overwrites them */
+      if (mr == GT_MR) {
+        GT_PACK_A(a + (long)(i0 + ir) * lda + p0, lda, kc, dst, ir + GT_MR < mc);
+        dst += GT_MR * kc;
+        continue;
+      }
+#endif
       for (int i = 0; i < mr; i++) {
         const float *src = a + (long)(i0 + ir + i) * lda + p0;
         for (int p = 0; p < kc; p++) dst[p * GT_MR + i] = src[p];
@@ -331,3 +340,4 @@ static GT_ATTR void GT_FN(gemm_serial_)(int ta, int tb, int m, int n, int k, flo
 #undef GT_DOT_M
 #undef GT_UKR_DEFINED
 #undef GT_PACK_BT
+#undef GT_PACK_A
