@@ -140,14 +140,22 @@ function momentumLoop(p: Arr, v: Arr, g: Arr, n: number, momentum: number, lrate
 }
 // Two loops, so each stays monomorphic and Math.fround inlines (through a variable it cost ~60 ns an element).
 function momentumLoop32(p: Float32Array, v: Float32Array, g: Float32Array, n: number, momentum: number, lrate: number, nesterov: boolean): void {
-  const f = Math.fround;
-  const m = f(momentum);
-  const lr = f(lrate);
-  for (let i = 0; i < n; i++) {
-    const lg = f(lr * g[i]);
-    const v2 = f(f(m * v[i]) - lg);
-    v[i] = v2;
-    p[i] = nesterov ? f(p[i] + f(m * v2)) - lg : p[i] + v2; // the store rounds the last operation
+  const m = Math.fround(momentum);
+  const lr = Math.fround(lrate);
+  // Each store rounds the last operation to float32.
+  if (nesterov) {
+    for (let i = 0; i < n; i++) {
+      const lg = Math.fround(lr * g[i]);
+      const v2 = Math.fround(Math.fround(m * v[i]) - lg);
+      v[i] = v2;
+      p[i] = Math.fround(p[i] + Math.fround(m * v2)) - lg;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v2 = Math.fround(Math.fround(m * v[i]) - Math.fround(lr * g[i]));
+      v[i] = v2;
+      p[i] = p[i] + v2;
+    }
   }
 }
 function momentumLoop64(p: Float64Array, v: Float64Array, g: Float64Array, n: number, m: number, lr: number, nesterov: boolean): void {
