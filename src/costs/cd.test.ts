@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, cpuBackend, float64Backend, noGrad, setDefaultBackend } from "../engine/index.js";
+import { Tensor, checkGradients, float64Backend, noGrad } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
 import { RBM, freeEnergyGradients } from "../models/rbm.js";
@@ -10,15 +10,7 @@ import { CDk, mlGradients } from "./cd.js";
 import { SML } from "./sml.js";
 import { SumOfCosts } from "./sum-of-costs.js";
 import { L1WeightDecay, WeightDecay } from "./weight-decay.js";
-
-function onFloat64<T>(fn: () => T): T {
-  setDefaultBackend(float64Backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(cpuBackend);
-  }
-}
+import { onFloat64 } from "../../test/helpers/gradcheck.js";
 
 /** A small fixed binary dataset: three 8-bit prototypes with 5% of the bits flipped. */
 function prototypes(n: number): Float32Array {

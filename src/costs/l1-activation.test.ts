@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, cpuBackend, float64Backend, noGrad, setDefaultBackend } from "../engine/index.js";
+import { Tensor, checkGradients, float64Backend, noGrad } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { RBM } from "../models/rbm.js";
 import { Autoencoder } from "../models/autoencoder.js";
@@ -8,15 +8,7 @@ import { L1ActivationCost } from "./l1-activation.js";
 import { SumOfCosts } from "./sum-of-costs.js";
 import { WeightDecay } from "./weight-decay.js";
 import { loadConfigText } from "../config/index.js";
-
-function onFloat64<T>(fn: () => T): T {
-  setDefaultBackend(float64Backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(cpuBackend);
-  }
-}
+import { onFloat64 } from "../../test/helpers/gradcheck.js";
 
 const ctx = () => ({ rng: new Rng(0), training: true });
 const sigm = (x: number) => 1 / (1 + Math.exp(-x));

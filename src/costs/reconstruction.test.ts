@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, cpuBackend, float64Backend, gradients, noGrad, setDefaultBackend } from "../engine/index.js";
+import { Tensor, checkGradients, float64Backend, gradients, noGrad } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
 import { Autoencoder, type Activation } from "../models/autoencoder.js";
@@ -8,15 +8,7 @@ import { BinomialCorruptor } from "../models/corruptors.js";
 import { RBM } from "../models/rbm.js";
 import { loadDigits } from "../data/digits.js";
 import { MeanBinaryCrossEntropy, MeanSquaredReconstructionError } from "./reconstruction.js";
-
-function onFloat64<T>(fn: () => T): T {
-  setDefaultBackend(float64Backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(cpuBackend);
-  }
-}
+import { onFloat64 } from "../../test/helpers/gradcheck.js";
 
 const ctx = { rng: new Rng(0), training: true };
 const mse = new MeanSquaredReconstructionError();

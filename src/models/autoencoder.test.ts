@@ -1,20 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, cpuBackend, float64Backend, gradients, setDefaultBackend } from "../engine/index.js";
+import { Tensor, checkGradients, float64Backend, gradients } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
 import { Autoencoder, type Activation } from "./autoencoder.js";
 import { DenoisingAutoencoder } from "./dae.js";
 import { ContractiveAutoencoder } from "./cae.js";
 import { BinomialCorruptor } from "./corruptors.js";
-
-function onFloat64<T>(fn: () => T): T {
-  setDefaultBackend(float64Backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(cpuBackend);
-  }
-}
+import { onFloat64 } from "../../test/helpers/gradcheck.js";
 
 const ACT: Record<string, (x: number) => number> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),

@@ -2,24 +2,16 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, cpuBackend, float64Backend, gradients, setDefaultBackend } from "../engine/index.js";
+import { Tensor, checkGradients, float64Backend, gradients } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { GaussianBinaryRBM } from "./grbm.js";
 import { GRBM_TYPE_1, type GrbmParams } from "./grbm-energy.js";
+import { onFloat64 } from "../../test/helpers/gradcheck.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const V = JSON.parse(readFileSync(path.resolve(root, "../shared/vectors/grbm_smd_small.json"), "utf8"));
 
 /** Builds on the float64 backend (model parameters are made on the default backend). */
-function onFloat64<T>(fn: () => T): T {
-  setDefaultBackend(float64Backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(cpuBackend);
-  }
-}
-
 const flat = (m: number[][]) => m.flat();
 
 /** A GRBM holding the reference vectors' parameters. */

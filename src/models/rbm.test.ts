@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, cpuBackend, float64Backend, setDefaultBackend } from "../engine/index.js";
+import { Tensor, checkGradients, float64Backend } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { RBM, visBiasFromMarginals, weightsFromRandomExamples } from "./rbm.js";
-
-function onFloat64<T>(fn: () => T): T {
-  setDefaultBackend(float64Backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(cpuBackend);
-  }
-}
+import { onFloat64 } from "../../test/helpers/gradcheck.js";
 
 const sigm = (x: number) => 1 / (1 + Math.exp(-x));
 
