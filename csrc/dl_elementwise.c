@@ -230,7 +230,13 @@ void dl_ew_where(const float *c, const float *a, const float *b, float *out, lon
 void dl_ew_reduce(int op, const float *x, float *out, long outer, long red, long inner) {
   EW_DISPATCH(ew_reduce, op, x, out, outer, red, inner);
 }
-void dl_ew_axpy(float *y, const float *x, double alpha, long n) { EW_DISPATCH(ew_axpy, y, x, alpha, n); }
+void dl_ew_axpy(float *y, const float *x, double alpha, long n) {
+  if (x == y) { /* y += alpha * y: the same arithmetic, without the body's restrict aliasing */
+    for (long i = 0; i < n; i++) y[i] = (float)((double)y[i] + alpha * (double)y[i]);
+    return;
+  }
+  EW_DISPATCH(ew_axpy, y, x, alpha, n);
+}
 void dl_ew_momentum(float *p, float *v, const float *g, long n, float m, float lr, int nesterov) {
   EW_DISPATCH(ew_momentum, p, v, g, n, m, lr, nesterov);
 }

@@ -89,7 +89,7 @@ void dl_ew_unary(int op, const float *x, float *out, long n);
 void dl_ew_where(const float *c, const float *a, const float *b, float *out, long n);
 /* x: outer x red x inner; out (outer x inner) = op over the middle axis, in float32, in order. */
 void dl_ew_reduce(int op, const float *x, float *out, long outer, long red, long inner);
-/* y += alpha * x, computed in double and rounded once per element (as JavaScript does). */
+/* y += alpha * x, computed in double and rounded once per element (as JavaScript does); x may be y. */
 void dl_ew_axpy(float *y, const float *x, double alpha, long n);
 /* Momentum in one pass, in float32 with every operation rounded (no fused multiply-adds):
  * v = m v - lr g; p = p + v (Nesterov: p = (p + m v) - lr g, with the new v). */

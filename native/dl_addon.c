@@ -396,10 +396,6 @@ static napi_value js_ew_axpy(napi_env env, napi_callback_info info) {
       !get_double(env, argv[2], &alpha) || !get_long(env, argv[3], &n))
     return NULL;
   if (!len_ok(env, ly >= (size_t)n && lx >= (size_t)n)) return NULL;
-  if (x == y) { /* y += alpha * y: the same arithmetic, without restrict aliasing */
-    for (long i = 0; i < n; i++) y[i] = (float)((double)y[i] + alpha * (double)y[i]);
-    return NULL;
-  }
   dl_ew_axpy(y, x, alpha, n);
   return NULL;
 }
