@@ -1,4 +1,5 @@
 import type { Conv2dGeometry } from "../backend.js";
+import { stridesOf } from "../shape.js";
 
 /**
  * Tight loops for the reference backend's strided cases: broadcasting elementwise ops, reductions
@@ -113,7 +114,7 @@ export function broadcastBinary(
   op: string, f: (x: number, y: number) => number,
   a: Arr, aStr: readonly number[], b: Arr, bStr: readonly number[], out: Arr, outShape: readonly number[],
 ): void {
-  const outStr = contiguousStrides(outShape);
+  const outStr = stridesOf(outShape);
   const c = collapseDims(outShape, [outStr, aStr, bStr]);
   const { rows, len, starts } = rowStarts(c);
   const rank = c.shape.length;
@@ -137,16 +138,6 @@ export function broadcastBinary(
   }
 }
 
-function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
-}
-
 // ---------- reductions over any set of axes ----------
 
 function sumRowInto(x: Arr, xi: number, o: Arr, oi: number, n: number): void {
@@ -163,7 +154,7 @@ function sumRow(x: Arr, xi: number, n: number): number {
  * output's strides broadcast to `shape` (0 along reduced axes). NaN wins max and min, as numpy's do.
  */
 export function reduceStrided(op: "sum" | "max" | "min", x: Arr, shape: readonly number[], out: Arr, outStr: readonly number[]): void {
-  const c = collapseDims(shape, [contiguousStrides(shape), outStr]);
+  const c = collapseDims(shape, [stridesOf(shape), outStr]);
   const { rows, len, starts } = rowStarts(c);
   const rank = c.shape.length;
   const so = rank ? c.strides[1][rank - 1] : 0;
@@ -195,7 +186,7 @@ function gatherRow(x: Arr, xi: number, sx: number, o: Arr, oi: number, n: number
 
 /** out (contiguous, `outShape`) = x read through `srcStr` (x's strides in output dim order). */
 export function permuteStrided(x: Arr, srcStr: readonly number[], out: Arr, outShape: readonly number[]): void {
-  const c = collapseDims(outShape, [contiguousStrides(outShape), srcStr]);
+  const c = collapseDims(outShape, [stridesOf(outShape), srcStr]);
   const { rows, len, starts } = rowStarts(c);
   const rank = c.shape.length;
   const sx = rank ? c.strides[1][rank - 1] : 0;
