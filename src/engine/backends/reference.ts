@@ -166,6 +166,21 @@ function momentumLoop64(p: Float64Array, v: Float64Array, g: Float64Array, n: nu
     p[i] = nesterov ? p[i] + m * v2 - lg : p[i] + v2;
   }
 }
+/** broadcastMode's answer when no fast case applies. */
+const GENERAL = -1;
+/**
+ * Which fast case a binary op's operands fall in (an EW_MODE value, checked in this order), or
+ * GENERAL: the native kernels and the loops below share this one classification.
+ */
+function broadcastMode(aShape: Shape, an: number, bShape: Shape, bn: number, outShape: Shape, n: number): number {
+  if (an === n && bn === n && shapeEq(aShape, bShape)) return EW_MODE.same;
+  if (bn === 1 && an === n) return EW_MODE.scalarB;
+  if (an === 1 && bn === n) return EW_MODE.scalarA;
+  const last = outShape[outShape.length - 1];
+  if (an === n && bn === last && bShape[bShape.length - 1] === last) return EW_MODE.row;
+  if (isColumn(aShape, bShape, outShape)) return EW_MODE.col;
+  return GENERAL;
+}
 /** b is a column (one value per row of the last axis): a [.., R, D] op b [.., R, 1]. */
 function isColumn(aShape: Shape, bShape: Shape, outShape: Shape): boolean {
   const r = outShape.length;
@@ -355,64 +370,48 @@ export class ReferenceBackend implements Backend {
     const b = bs as Arr;
     const n = sizeOf(outShape);
     const out = this.allocOut(n); // every path below writes every element
-    const an = a.length;
-    const bn = b.length;
-    const ew = this.ew;
-    if (ew !== null && n >= EW_KERNEL_MIN) {
-      const code = EW_BINARY[op];
-      if (code !== undefined && this.binaryKernel(ew, code, a as Float32Array, aShape, b as Float32Array, bShape, out as Float32Array, outShape, n)) return out;
-    }
-    // Fast paths: same shape, scalar on either side, a row vector broadcast over rows. Each loop is
-    // a small top-level function so V8 optimises it on its own (one big switch of loops does not).
-    if (an === n && bn === n && shapeEq(aShape, bShape)) {
-      if (op === "add") addSame(a, b, out, n);
-      else if (op === "mul") mulSame(a, b, out, n);
-      else if (op === "sub") subSame(a, b, out, n);
-      else mapSame(BINARY[op], a, b, out, n);
-      return out;
-    }
-    if (bn === 1 && an === n) {
-      if (op === "add") addScalar(a, b[0], out, n);
-      else if (op === "mul") mulScalar(a, b[0], out, n);
-      else mapScalarRight(BINARY[op], a, b[0], out, n);
-      return out;
-    }
-    if (an === 1 && bn === n) {
-      const av = a[0];
-      const f = BINARY[op];
-      for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
-      return out;
-    }
+    const mode = broadcastMode(aShape, a.length, bShape, b.length, outShape, n);
     const last = outShape[outShape.length - 1];
-    if (an === n && bn === last && bShape[bShape.length - 1] === last) {
-      // a [.., D] op b [D] (bias add and friends)
-      if (op === "add") addRow(a, b, out, n / last, last);
-      else mapRow(BINARY[op], a, b, out, n / last, last);
-      return out;
+    const ew = this.ew;
+    if (ew !== null && n >= EW_KERNEL_MIN && mode !== GENERAL) {
+      const code = EW_BINARY[op];
+      if (code !== undefined) {
+        const byRows = mode === EW_MODE.row || mode === EW_MODE.col;
+        ew.binary(code, mode, a as Float32Array, b as Float32Array, out as Float32Array, byRows ? n / last : 1, byRows ? last : n);
+        return out;
+      }
     }
-    if (isColumn(aShape, bShape, outShape)) {
-      // a [.., R, D] op b [.., R, 1] (softmax's x - max, e / sum)
-      mapCol(BINARY[op], a, b, out, n / last, last);
-      return out;
+    // Each loop is a small top-level function so V8 optimises it on its own (one big switch of
+    // loops does not).
+    switch (mode) {
+      case EW_MODE.same:
+        if (op === "add") addSame(a, b, out, n);
+        else if (op === "mul") mulSame(a, b, out, n);
+        else if (op === "sub") subSame(a, b, out, n);
+        else mapSame(BINARY[op], a, b, out, n);
+        return out;
+      case EW_MODE.scalarB:
+        if (op === "add") addScalar(a, b[0], out, n);
+        else if (op === "mul") mulScalar(a, b[0], out, n);
+        else mapScalarRight(BINARY[op], a, b[0], out, n);
+        return out;
+      case EW_MODE.scalarA: {
+        const av = a[0];
+        const f = BINARY[op];
+        for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
+        return out;
+      }
+      case EW_MODE.row: // a [.., D] op b [D] (bias add and friends)
+        if (op === "add") addRow(a, b, out, n / last, last);
+        else mapRow(BINARY[op], a, b, out, n / last, last);
+        return out;
+      case EW_MODE.col: // a [.., R, D] op b [.., R, 1] (softmax's x - max, e / sum)
+        mapCol(BINARY[op], a, b, out, n / last, last);
+        return out;
     }
     // Everything else, e.g. a conv bias (1, C, H, W) or (1, C, 1, 1) over (N, C, H, W): collapsed strided rows.
     broadcastBinary(op, BINARY[op], a, broadcastStrides(aShape, outShape), b, broadcastStrides(bShape, outShape), out, outShape);
     return out;
-  }
-
-  /** The same-shape, scalar, row and column cases through a native kernel; false for the rest. */
-  private binaryKernel(ew: ElementwiseKernels, code: number, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape,
-    out: Float32Array, outShape: Shape, n: number): boolean {
-    const an = a.length;
-    const bn = b.length;
-    const last = outShape[outShape.length - 1];
-    if (an === n && bn === n && shapeEq(aShape, bShape)) ew.binary(code, EW_MODE.same, a, b, out, 1, n);
-    else if (bn === 1 && an === n) ew.binary(code, EW_MODE.scalarB, a, b, out, 1, n);
-    else if (an === 1 && bn === n) ew.binary(code, EW_MODE.scalarA, a, b, out, 1, n);
-    else if (an === n && bn === last && bShape[bShape.length - 1] === last) ew.binary(code, EW_MODE.row, a, b, out, n / last, last);
-    else if (isColumn(aShape, bShape, outShape)) ew.binary(code, EW_MODE.col, a, b, out, n / last, last);
-    else return false;
-    return true;
   }
 
   where(cs: Storage, cShape: Shape, as: Storage, aShape: Shape, bs: Storage, bShape: Shape, outShape: Shape): Storage {
