@@ -6,11 +6,17 @@ export type NonFinite = { name: string; what: "NaN" | "Inf"; index: number };
 /** The first tensor holding a NaN or an infinity, and which (reads every value back: call at epoch ends, not per step). */
 export function findNonFinite(tensors: readonly Tensor[]): NonFinite | null {
   for (let t = 0; t < tensors.length; t++) {
-    const a = tensors[t].toArray();
-    for (let i = 0; i < a.length; i++) {
-      const v = a[i];
-      if (v - v !== 0) return { name: tensors[t].name ?? `param${t}`, what: v !== v ? "NaN" : "Inf", index: i };
-    }
+    const bad = firstNonFinite(tensors[t].toArray(), tensors[t].name ?? `param${t}`);
+    if (bad) return bad;
+  }
+  return null;
+}
+
+/** The first NaN or infinity in `a` (v - v is NaN exactly for those). */
+function firstNonFinite(a: ArrayLike<number>, name: string): NonFinite | null {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v - v !== 0) return { name, what: v !== v ? "NaN" : "Inf", index: i };
   }
   return null;
 }
@@ -28,11 +34,8 @@ export async function findNonFiniteAsync(tensors: readonly Tensor[]): Promise<No
   const c = await Tensor.concat(counts, 0).read();
   for (let t = 0; t < tensors.length; t++) {
     if (c[t] === 0) continue;
-    const a = await tensors[t].read();
-    for (let i = 0; i < a.length; i++) {
-      const v = a[i];
-      if (v - v !== 0) return { name: tensors[t].name ?? `param${t}`, what: v !== v ? "NaN" : "Inf", index: i };
-    }
+    const bad = firstNonFinite(await tensors[t].read(), tensors[t].name ?? `param${t}`);
+    if (bad) return bad;
   }
   return null;
 }
