@@ -63,6 +63,33 @@ describe("MonitorBased", () => {
       expect(b.continueLearning(m)).toBe(a.continueLearning(m));
     }
   });
+  it("resumed with a larger N, stops where an uninterrupted run with that N stops", () => {
+    const values = [1, 0.95, 0.94, 0.93, 0.92, 0.91];
+    const short = new MonitorBased(0.1, 3);
+    const m = new Monitor();
+    for (const v of values.slice(0, 3)) {
+      m.record({ objective: v });
+      short.continueLearning(m);
+    }
+    const resumed = new MonitorBased(0.1, 5);
+    resumed.loadState(JSON.parse(JSON.stringify(short.state())));
+    const straight = answers(new MonitorBased(0.1, 5), values);
+    const after: boolean[] = [];
+    for (const v of values.slice(3)) {
+      m.record({ objective: v });
+      after.push(resumed.continueLearning(m));
+    }
+    expect(after).toEqual(straight.slice(3));
+    expect(straight).toEqual([true, true, true, true, true, false]);
+  });
+
+  it("an older checkpoint's countdown still resumes as written", () => {
+    const c = new MonitorBased(0.1, 30);
+    c.loadState({ countdown: 1, best: 0.5 });
+    const m = new Monitor();
+    m.record({ objective: 0.6 });
+    expect(c.continueLearning(m)).toBe(false);
+  });
 });
 
 describe("ChannelTarget", () => {
@@ -85,6 +112,6 @@ describe("And / Or", () => {
     const later = new MonitorBased(0.01, 1);
     const and = new And([new EpochCounter(0), later]);
     answers(and, [1, 1]);
-    expect(later.state()).toEqual({ countdown: 1, best: null });
+    expect(later.state()).toEqual({ sinceImprovement: 0, best: null });
   });
 });

@@ -60,13 +60,16 @@ export class MonitorBased implements TerminationCriterion {
   }
 
   state(): unknown {
-    // JSON has no Infinity: null stands for "no best yet".
-    return { countdown: this.countdown, best: Number.isFinite(this.best) ? this.best : null };
+    // The count of checks since the last sufficient improvement, not the countdown itself: a run
+    // resumed with another N (e.g. `algorithm.termination_criterion.N=30`) then stops where an
+    // uninterrupted run with that N would. JSON has no Infinity: null stands for "no best yet".
+    return { sinceImprovement: this.N - this.countdown, best: Number.isFinite(this.best) ? this.best : null };
   }
 
   loadState(s: unknown): void {
-    const st = s as { countdown: number; best: number | null };
-    this.countdown = st.countdown;
+    const st = s as { sinceImprovement?: number; countdown?: number; best: number | null };
+    // Older checkpoints kept the countdown itself: they still resume, with the N they were written under.
+    this.countdown = st.sinceImprovement !== undefined ? this.N - st.sinceImprovement : (st.countdown ?? this.N);
     this.best = st.best ?? Infinity;
   }
 }
