@@ -36,6 +36,14 @@ export interface Backend {
   readonly syncRead: boolean;
 
   fromArray(data: ArrayLike<number>): Storage;
+  /** New storage of n values that `fill` writes, where the backend can lend it out directly (saves a copy). */
+  fromFill?(n: number, fill: (out: Float32Array) => void): Storage;
+  /**
+   * Buffer reuse across training steps (step-scope.ts), where the backend has it: while `list` is
+   * set, every large buffer handed out is pushed on it; `recycle` takes back one that nothing holds.
+   */
+  recordAllocations?(list: Storage[] | null): void;
+  recycle?(s: Storage): void;
   full(n: number, value: number): Storage;
   readSync(s: Storage, n: number): Float32Array | Float64Array;
   read(s: Storage, n: number): Promise<Float32Array | Float64Array>;

@@ -6,3 +6,4 @@ export { cpuBackend, float64Backend, ReferenceBackend } from "./backends/referen
 export type { Backend } from "./backend.js";
 export { checkGradients } from "./gradcheck.js";
 export { installCpuKernels, activeCpuKernels } from "./backends/cpu-kernels.js";
+export { runInStepScope, keepBeyondStep } from "./step-scope.js";

@@ -44,7 +44,9 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly size: number;
   /** Backend storage; replaced wholesale (never mutated in place) except by explicit *InPlace calls. */
-  data: Storage;
+  private storage: Storage;
+  /** The training step (step-scope.ts) that made this tensor and releases it at its end; 0: none. */
+  scopeId: number;
   readonly backend: Backend;
   requiresGrad: boolean;
   /** Filled by `backward()` on leaves that require a gradient (accumulates across calls). */
@@ -54,12 +56,33 @@ export class Tensor {
   name?: string;
 
   constructor(data: Storage, shape: readonly number[], backend: Backend, node: GraphNode | null = null, requiresGrad = false) {
-    this.data = data;
+    this.storage = data;
+    const scope = engineState.scope;
+    this.scopeId = scope === null ? 0 : scope.id;
+    if (scope !== null) scope.tensors.push(this);
     this.shape = shape;
     this.size = sizeOf(shape);
     this.backend = backend;
     this.node = node;
     this.requiresGrad = requiresGrad || node !== null;
+  }
+
+  get data(): Storage {
+    const d = this.storage;
+    if (d === RELEASED) throw releasedError(this);
+    return d;
+  }
+
+  set data(d: Storage) {
+    // A tensor from outside the running step now holds this buffer: the step must not recycle it.
+    const scope = engineState.scope;
+    if (scope !== null && this.scopeId !== scope.id) scope.escaped.add(d);
+    this.storage = d;
+  }
+
+  /** Ends a step-made tensor's life (step-scope.ts): its buffer may be handed out again. */
+  release(): void {
+    this.storage = RELEASED;
   }
 
   // ---------- creation ----------
@@ -68,6 +91,15 @@ export class Tensor {
     const sh = shape ?? [values.length];
     assertShape(sizeOf(sh) === values.length, () => `Tensor.from: ${values.length} values cannot have shape ${fmt(sh)}`);
     return new Tensor(backend.fromArray(values), [...sh], backend);
+  }
+
+  /** A tensor whose values `fill` writes (every one of them), without an intermediate copy where the backend allows. */
+  static fromFill(shape: readonly number[], fill: (out: Float32Array) => void, backend: Backend = engineState.backend): Tensor {
+    const n = sizeOf(shape);
+    if (backend.fromFill) return new Tensor(backend.fromFill(n, fill), [...shape], backend);
+    const tmp = new Float32Array(n);
+    fill(tmp);
+    return new Tensor(backend.fromArray(tmp), [...shape], backend);
   }
 
   static scalar(v: number, backend: Backend = engineState.backend): Tensor {
@@ -106,11 +138,18 @@ export class Tensor {
   /** Values as a typed array (CPU backends only; use `read()` elsewhere). Do not mutate it. */
   toArray(): Float32Array | Float64Array {
     if (!this.backend.syncRead) throw new Error(`toArray: the ${this.backend.name} backend reads asynchronously; use await t.read()`);
-    return this.backend.readSync(this.data, this.size);
+    return this.backend.readSync(this.readOut(), this.size);
   }
 
   read(): Promise<Float32Array | Float64Array> {
-    return this.backend.read(this.data, this.size);
+    return this.backend.read(this.readOut(), this.size);
+  }
+
+  /** The storage, marked as held outside the running step: a CPU read returns the buffer itself. */
+  private readOut(): Storage {
+    const d = this.data;
+    engineState.scope?.escaped.add(d);
+    return d;
   }
 
   item(): number {
@@ -399,6 +438,16 @@ function lift(v: TensorLike, backend: Backend): Tensor {
 }
 
 /** Creates the result tensor and, when a gradient is wanted, its graph node. */
+/** What a released tensor holds; reading it is a bug in the code that kept the tensor. */
+const RELEASED: Storage = Object.freeze({ released: true });
+
+function releasedError(t: Tensor): Error {
+  return new Error(
+    `${t} was made during a training step and released when the step ended; ` +
+      "state that lives on across steps must be passed to keepBeyondStep (src/engine/step-scope.ts)",
+  );
+}
+
 function make(op: Prim, inputs: readonly Tensor[], data: Storage, shape: readonly number[], attrs: Record<string, unknown>): Tensor {
   const backend = inputs[0].backend;
   let needs = false;

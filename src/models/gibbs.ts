@@ -1,5 +1,5 @@
 import { Tensor } from "../engine/index.js";
-import { noGrad } from "../engine/index.js";
+import { keepBeyondStep, noGrad } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 
 /**
@@ -54,7 +54,7 @@ export class BlockGibbsSampler {
   /** The current particles, created at 0.5 for `model` on first use. */
   current(model: GibbsModel, like: Tensor): Tensor {
     if (this.particles === null || this.particles.shape[1] !== model.inputDim) {
-      this.particles = Tensor.full([this.nchains, model.inputDim], 0.5, like.backend);
+      this.particles = keepBeyondStep(Tensor.full([this.nchains, model.inputDim], 0.5, like.backend));
     }
     return this.particles;
   }
@@ -64,7 +64,8 @@ export class BlockGibbsSampler {
     noGrad(() => {
       for (let i = 0; i < this.steps; i++) v = model.gibbsStepForV(v, rng).vSample;
     });
-    this.particles = v.detach();
+    // The chains persist from step to step.
+    this.particles = keepBeyondStep(v.detach());
     return this.particles;
   }
 }

@@ -10,8 +10,9 @@ import type { BatchSelection } from "./iterator.js";
 export function makeBatch(ds: DenseDesignMatrix, sel: BatchSelection): Batch {
   const slice = !(sel instanceof Int32Array);
   const size = slice ? sel.stop - sel.start : sel.length;
-  const X = slice ? ds.rows(sel.start, sel.stop) : ds.gatherRows(sel);
-  const batch: Batch = { X: Tensor.from(X, [size, ds.dim]), size };
+  const shape = [size, ds.dim];
+  const X = slice ? Tensor.from(ds.rows(sel.start, sel.stop), shape) : Tensor.fromFill(shape, (out) => ds.gatherRows(sel, out));
+  const batch: Batch = { X, size };
   if (ds.labels) {
     const labels = slice ? ds.labels.slice(sel.start, sel.stop) : Int32Array.from(sel, (i) => ds.labels![i]);
     batch.labels = labels;

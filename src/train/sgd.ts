@@ -1,4 +1,4 @@
-import { gradients, noGrad, type Tensor } from "../engine/index.js";
+import { gradients, noGrad, runInStepScope, type Tensor } from "../engine/index.js";
 import type { Cost } from "../costs/cost.js";
 import type { DenseDesignMatrix } from "../data/dataset.js";
 import type { Channels, Model, StepContext } from "../models/model.js";
@@ -177,15 +177,18 @@ export class SGD implements TrainingAlgorithm {
       this.iterator = null;
       return false;
     }
-    const batch = makeBatch(this.dataset, sel);
-    const ctx: StepContext = { rng: this.stepRng, training: true };
-    const grads = this.cost.gradients
-      ? this.cost.gradients(this.model, batch, ctx).grads
-      : gradients(this.cost.expr(this.model, batch, ctx), this.params);
-    noGrad(() => {
-      if (this.learningRule) this.learningRule.update(this.params, grads, this.lr, this.scales);
-      else for (let i = 0; i < this.params.length; i++) this.params[i].axpyInPlace(grads[i], -this.lr * this.scales[i]);
-      this.model.afterUpdate?.();
+    // Every tensor the step makes is garbage once the update is applied: its buffers serve the next step.
+    runInStepScope(this.params[0].backend, () => {
+      const batch = makeBatch(this.dataset, sel);
+      const ctx: StepContext = { rng: this.stepRng, training: true };
+      const grads = this.cost.gradients
+        ? this.cost.gradients(this.model, batch, ctx).grads
+        : gradients(this.cost.expr(this.model, batch, ctx), this.params);
+      noGrad(() => {
+        if (this.learningRule) this.learningRule.update(this.params, grads, this.lr, this.scales);
+        else for (let i = 0; i < this.params.length; i++) this.params[i].axpyInPlace(grads[i], -this.lr * this.scales[i]);
+        this.model.afterUpdate?.();
+      });
     });
     const n = selectionSize(sel);
     this.examplesThisEpoch += n;

@@ -8,6 +8,8 @@ import { broadcastBinary, maxPoolForward, permuteStrided, reduceStrided } from "
 type Arr = Float32Array | Float64Array;
 const SLAB_BYTES = 256 * 1024;
 const SLAB_MAX_ITEM = 16 * 1024;
+/** Free buffers kept for the next training step, at most (a conv net's step makes ~100 MB). */
+const FREE_MAX_BYTES = 512 * 1024 * 1024;
 type ArrCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 /** A row-major GEMM over whole arrays with offsets; fast CPU kernels plug in here. */
@@ -275,10 +277,16 @@ export class ReferenceBackend implements Backend {
    * memory bookkeeping for every typed-array backing store (~3 µs), which would dominate the tiny
    * ops of batch-5 training; a view on an existing buffer costs ~0.5 µs. Slab memory is never
    * reused while the slab lives, so views start zeroed; a slab is freed when its last view dies.
+   * Large arrays are a training step's free buffers when one fits (zeroed again), else new.
    */
   private alloc(n: number): Arr {
     const bytes = n * this.F.BYTES_PER_ELEMENT;
-    if (bytes > SLAB_MAX_ITEM) return new this.F(n);
+    if (bytes > SLAB_MAX_ITEM) {
+      const reused = this.takeFree(n);
+      const a = reused ? reused.fill(0) : new this.F(n);
+      this.recording?.push(a);
+      return a;
+    }
     const aligned = (bytes + 15) & ~15;
     if (this.slabOffset + aligned > this.slab.byteLength) {
       this.slab = new ArrayBuffer(SLAB_BYTES);
@@ -297,13 +305,55 @@ export class ReferenceBackend implements Backend {
   private allocOut(n: number): Arr {
     const bytes = n * this.F.BYTES_PER_ELEMENT;
     if (bytes <= SLAB_MAX_ITEM) return this.alloc(n);
-    const buf = Buffer.allocUnsafeSlow(bytes);
-    return new this.F(buf.buffer, buf.byteOffset, n);
+    let a = this.takeFree(n);
+    if (!a) {
+      const buf = Buffer.allocUnsafeSlow(bytes);
+      a = new this.F(buf.buffer, buf.byteOffset, n);
+    }
+    this.recording?.push(a);
+    return a;
+  }
+
+  // ---------- reuse of large buffers across training steps (step-scope.ts) ----------
+
+  /** Free buffers by length; what a training step made and nothing holds any more. */
+  private free = new Map<number, Arr[]>();
+  private freeBytes = 0;
+  private recording: Storage[] | null = null;
+
+  recordAllocations(list: Storage[] | null): void {
+    this.recording = list;
+  }
+
+  recycle(s: Storage): void {
+    const a = s as Arr;
+    // Past the cap, a buffer is left to the garbage collector (e.g. after the batch size changed).
+    if (a.byteLength <= SLAB_MAX_ITEM || this.freeBytes + a.byteLength > FREE_MAX_BYTES) return;
+    let list = this.free.get(a.length);
+    if (!list) this.free.set(a.length, (list = []));
+    list.push(a);
+    this.freeBytes += a.byteLength;
+  }
+
+  private takeFree(n: number): Arr | undefined {
+    const a = this.free.get(n)?.pop();
+    if (a) this.freeBytes -= a.byteLength;
+    return a;
   }
 
   fromArray(data: ArrayLike<number>): Storage {
     const out = this.allocOut(data.length);
     out.set(data as ArrayLike<number>);
+    return out;
+  }
+  fromFill(n: number, fill: (out: Float32Array) => void): Storage {
+    if (this.F !== Float32Array) {
+      const tmp = new Float32Array(n);
+      fill(tmp);
+      return this.fromArray(tmp);
+    }
+    const out = this.allocOut(n) as Float32Array;
+    fill(out);
     return out;
   }
   full(n: number, value: number): Storage {
