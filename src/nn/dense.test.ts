@@ -208,6 +208,41 @@ describe("Softmax", () => {
   });
 });
 
+describe("Sigmoid output channels", () => {
+  const value = (v: Tensor | number) => (typeof v === "number" ? v : v.item());
+  // Rows x units: state thresholded at 0.5 against targets, counted by hand below.
+  const state = Tensor.from([0.9, 0.2, 0.7, 0.6, 0.1, 0.4], [3, 2]);
+  const X = Tensor.from([1, 0, 0, 1, 1, 1], [3, 2]);
+
+  it("detection: 01_loss, precision, recall and f1 as pylearn2 computes them", () => {
+    const l = build(new Sigmoid(lin({ dim: 2 })), 2);
+    // predicted: [1 0; 1 1; 0 0]; targets: [1 1; 0 1; 0 0] -> tp 2, fp 1, positives 3, 2 of 6 bits wrong
+    const Y = Tensor.from([1, 1, 0, 1, 0, 0], [3, 2]);
+    const ch = l.monitorChannels(X, state, { targets: Y });
+    const p = 2 / 3;
+    const r = 2 / 3;
+    expect(value(ch["01_loss"])).toBeCloseTo(2 / 6, 6);
+    expect(value(ch.precision)).toBeCloseTo(p, 6);
+    expect(value(ch.recall)).toBeCloseTo(r, 6);
+    expect(value(ch.f1)).toBeCloseTo((2 * p * r) / (p + r), 6);
+  });
+
+  it("detection: 0/0 precision, recall and f1 are 0, not NaN", () => {
+    const l = build(new Sigmoid(lin({ dim: 2 })), 2);
+    const none = Tensor.from([0.1, 0.2, 0.3, 0.4, 0.1, 0.4], [3, 2]);
+    const ch = l.monitorChannels(X, none, { targets: Tensor.zeros([3, 2]) });
+    for (const k of ["precision", "recall", "f1"]) expect(value(ch[k]), k).toBe(0);
+    expect(value(ch["01_loss"])).toBe(0);
+  });
+
+  it("one_hot_class: the fraction of rows whose argmax misses the target's", () => {
+    const l = build(new Sigmoid({ ...lin({ dim: 2 }), monitorStyle: "one_hot_class" }), 2);
+    const Y = Tensor.from([1, 0, 0, 1, 1, 0], [3, 2]);
+    // argmax of state rows: 0, 0, 1; of targets: 0, 1, 0 -> 2 of 3 wrong
+    expect(value(l.monitorChannels(X, state, { y: Y }).misclass)).toBeCloseTo(2 / 3, 6);
+  });
+});
+
 describe("SVM output layer and the one-vs-rest hinge", () => {
   it("hinge equals its definition, plain and squared", () => {
     onFloat64(() => {

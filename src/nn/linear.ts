@@ -1,4 +1,4 @@
-import { Tensor, noGrad } from "../engine/index.js";
+import { Tensor, noGrad, where } from "../engine/index.js";
 import type { DatasetView } from "../data/dataset.js";
 import type { DrawableLayer } from "../io/model-file.js";
 import { ConfigError, ShapeError } from "../util/errors.js";
@@ -7,6 +7,7 @@ import { activationChannels, weightNormChannels } from "./channels.js";
 import { constrainNorms } from "./constraints.js";
 import { initWeights } from "./init.js";
 import { Layer, type LayerChannels, type OutputLayer, type Targets } from "./layer.js";
+import { misclassRate } from "./softmax.js";
 import { asMatrix, VectorSpace, type Space } from "./space.js";
 
 /** Keyword arguments of pylearn2's mlp.Linear (camelCased). */
@@ -170,22 +171,18 @@ export class Sigmoid extends Linear {
       if (this.monitorStyle === "detection") {
         const yHat = state.gt(0.5);
         const y = Y.gt(0.5);
-        const tp = y.mul(yHat).sum().item();
-        const fp = y.rsub(1).mul(yHat).sum().item();
-        const pos = y.sum().item();
+        // As 0-d tensors, so a GPU computes them where the data is and the monitor reads them once.
+        const tp = y.mul(yHat).sum();
+        const fp = y.rsub(1).mul(yHat).sum();
+        const pos = y.sum();
         // pylearn2's compute_precision/recall/f1 guard the 0/0 cases the same way (0).
-        const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
-        const recall = pos > 0 ? tp / pos : 0;
-        const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+        const ratio = (a: Tensor, b: Tensor) => where(b.gt(0), a.div(b), 0);
+        const precision = ratio(tp, tp.add(fp));
+        const recall = ratio(tp, pos);
+        const f1 = ratio(precision.mul(recall).mul(2), precision.add(recall));
         return { "01_loss": y.ne(yHat).mean(), kl: this.cost(stateBelow, targets), precision, recall, f1 };
       }
-      if (this.monitorStyle === "one_hot_class") {
-        const pred = state.argmax(1);
-        const lab = Y.argmax(1);
-        let wrong = 0;
-        for (let i = 0; i < pred.length; i++) if (pred[i] !== lab[i]) wrong++;
-        return { misclass: wrong / pred.length };
-      }
+      if (this.monitorStyle === "one_hot_class") return { misclass: misclassRate(state, { y: Y }) };
       // bit_vector_class: an example is wrong if any bit thresholded at 0.5 differs.
       return { misclass: Y.ne(state.gt(0.5)).max(1).mean() };
     });

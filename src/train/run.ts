@@ -145,10 +145,10 @@ async function openDevice(open: () => Promise<GpuBackendHandle>): Promise<GpuBac
 const SYNC_READ = /reads asynchronously|cannot read tensors synchronously/;
 
 /**
- * A component that reads tensor values synchronously while training (the Sigmoid output layer's
- * detection channels) cannot run on the GPU yet: say so, and where, instead of a stack trace.
+ * A component that reads tensor values synchronously while training cannot run on the GPU: say so,
+ * and where, instead of a stack trace. (None of dl's own do now; a new one would land here.)
  */
-function explainGpuError(e: unknown): unknown {
+export function explainGpuError(e: unknown): unknown {
   if (!(e instanceof Error) || e instanceof DlError || !SYNC_READ.test(e.message)) return e;
   // The first frame outside the engine is the component that asked; shown relative to the package.
   const frame = (e.stack ?? "").split("\n").slice(1).find((l) => !/tensor\.[jt]s|backend\.[jt]s|readback|node:/.test(l));
