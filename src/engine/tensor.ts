@@ -437,7 +437,6 @@ function lift(v: TensorLike, backend: Backend): Tensor {
   return typeof v === "number" ? new Tensor(backend.full(1, v), [], backend) : v;
 }
 
-/** Creates the result tensor and, when a gradient is wanted, its graph node. */
 /** What a released tensor holds; reading it is a bug in the code that kept the tensor. */
 const RELEASED: Storage = Object.freeze({ released: true });
 
@@ -448,6 +447,7 @@ function releasedError(t: Tensor): Error {
   );
 }
 
+/** Creates the result tensor and, when a gradient is wanted, its graph node. */
 function make(op: Prim, inputs: readonly Tensor[], data: Storage, shape: readonly number[], attrs: Record<string, unknown>): Tensor {
   const backend = inputs[0].backend;
   let needs = false;
