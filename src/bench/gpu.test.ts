@@ -32,4 +32,10 @@ describe("npm run bench -- gpu", () => {
     for (const r of rows) expect(r.seconds).toBeGreaterThan(0);
     expect(epochLine(rows[0])).toMatch(/^mlp slice +webgpu +3 steps .* ms\/step +\(whole epoch ~\d+ s at this rate\) +\[.+\]$/);
   }, 180_000);
+
+  it.skipIf(!probe.found)("times a slice of the GRBM epoch on the fused step and prints its dispatches per step (2)", async () => {
+    const rows = await runGpuEpochs({ benches: ["grbm"], steps: 3 });
+    expect(rows.map((r) => `${r.bench}/${r.device}/${r.steps}/${r.dispatchesPerStep}`)).toEqual(["grbm/webgpu/3/2"]);
+    expect(epochLine(rows[0])).toMatch(/^grbm slice +webgpu +3 steps .* ms\/step +2 dispatches\/step +\(whole epoch ~\d+ s at this rate\) +\[.+\]$/);
+  }, 180_000);
 });

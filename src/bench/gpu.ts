@@ -12,6 +12,9 @@ import { GEMM_TILES, chooseTile, type GemmTile } from "../engine/backends/webgpu
 import { UsageError } from "../util/errors.js";
 import { suggestionSuffix } from "../util/suggest.js";
 import { Rng } from "../util/rng.js";
+import { trainFile, type GpuBackendHandle } from "../train/run.js";
+import type { TrainReporter } from "../train/reporter.js";
+import { SGD } from "../train/sgd.js";
 
 /**
  * `npm run bench -- gpu`: the WebGPU backend's SGEMM throughput at the issue's sizes (4096^3 and
@@ -76,6 +79,8 @@ export interface GpuEpochResult {
   seconds: number;
   /** Whether this was the whole epoch the issue names (not a --steps slice). */
   full: boolean;
+  /** Kernel dispatches one training step records (webgpu; counted in-process on a few steps). */
+  dispatchesPerStep?: number;
 }
 
 export async function runGpuBench(opts: GpuBenchOptions = {}): Promise<GpuGemmResult[]> {
@@ -223,6 +228,11 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
           what: "epoch", bench, device, adapter: device === "cpu" ? "cpu" : adapter.name,
           steps: n / e.batch, examples: n, seconds, full: n / e.batch === e.fullSteps,
         };
+        if (device === "webgpu" && bench === "grbm") {
+          const countYaml = join(work, `${bench}-count.yaml`);
+          writeFileSync(countYaml, GRBM_YAML(join(work, "patches.pkl"), join(work, "grbm-count.pkl")));
+          r.dispatchesPerStep = await dispatchesPerStep(countYaml, Math.min(10, n / e.batch));
+        }
         results.push(r);
         opts.onResult?.(r);
       }
@@ -246,6 +256,34 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
   }
 }
 
+const quiet: TrainReporter = { paramSummary() {}, progress() {}, epochTrained() {}, monitor() {}, log() {} };
+
+/**
+ * The kernel dispatches one training step of `yaml` records on the GPU: trains `steps` steps
+ * in-process (the timed run is a child process) and counts each SGD step through the runtime's
+ * stats; the largest count. The GRBM tutorial's fused step (src/train/fused-grbm.ts) records 2.
+ */
+async function dispatchesPerStep(yaml: string, steps: number): Promise<number> {
+  const gpu = await createWebGpuBackend();
+  const proto = SGD.prototype;
+  const step = proto.step;
+  let most = 0;
+  proto.step = function (this: SGD): boolean {
+    const before = gpu.rt.stats.dispatches;
+    const more = step.call(this);
+    if (more) most = Math.max(most, gpu.rt.stats.dispatches - before);
+    return more;
+  };
+  try {
+    const handle: GpuBackendHandle = { backend: gpu, description: "bench", destroy() {} };
+    await trainFile(yaml, { device: "webgpu", reporter: quiet, openGpu: () => Promise.resolve(handle), overrides: [`algorithm.batches_per_iter=${steps}`] });
+    return most;
+  } finally {
+    proto.step = step;
+    gpu.destroy();
+  }
+}
+
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The PyTorch twin on CUDA: { seconds, device name }, or why it did not run. */
@@ -266,6 +304,7 @@ function runTorchCuda(args: string[]): { seconds: number; device: string } | { s
 export function epochLine(r: GpuEpochResult): string {
   const what = `${r.bench} ${r.full ? "epoch" : "slice"}`.padEnd(11);
   return `${what} ${r.device.padEnd(12)} ${String(r.steps).padStart(6)} steps ${r.seconds.toFixed(2).padStart(9)} s  ${((r.seconds / r.steps) * 1000).toFixed(2).padStart(8)} ms/step` +
+    `${r.dispatchesPerStep === undefined ? "" : `  ${r.dispatchesPerStep} dispatches/step`}` +
     `${r.full ? "" : `  (whole epoch ~${((r.seconds / r.steps) * EPOCHS[r.bench].fullSteps).toFixed(0)} s at this rate)`}  [${r.adapter}]`;
 }
 

@@ -13,6 +13,7 @@ import type { TerminationCriterion } from "./termination.js";
 import type { UpdateCallback } from "./update-callbacks.js";
 import { findNonFinite } from "./finite.js";
 import { readScalars } from "./readback.js";
+import { fusedGrbmStep, type FusedStep } from "./fused-grbm.js";
 
 export interface SgdOptions {
   learningRate: number;
@@ -67,6 +68,8 @@ export class SGD implements TrainingAlgorithm {
   private trainPlan!: BatchPlan;
   private iterator: SubsetIterator | null = null;
   private examplesThisEpoch = 0;
+  /** A step fused into a few GPU kernels for this exact experiment (fused-grbm.ts), or null. */
+  private fused: FusedStep | null = null;
   /** The model component's `batch_size` keyword, when its builder keeps no config (set by whoever built both from YAML). */
   modelBatchSize: number | null = null;
 
@@ -136,6 +139,10 @@ export class SGD implements TrainingAlgorithm {
     }
     this.scales = names.map((n) => scalers[n] ?? 1);
     this.learningRule?.setup(this.params);
+    this.fused = fusedGrbmStep({
+      model, cost, dataset, learningRule: this.learningRule, updateCallbacks: this.updateCallbacks,
+      params: this.params, scales: this.scales, batchSize: bs,
+    });
     for (const [name, ds] of this.monitoringDatasets) {
       this.checkData(ds, name ? `monitoring dataset '${name}'` : "the monitoring dataset");
       this.monitorPlan(ds, name);
@@ -178,7 +185,8 @@ export class SGD implements TrainingAlgorithm {
       return false;
     }
     // Every tensor the step makes is garbage once the update is applied: its buffers serve the next step.
-    runInStepScope(this.params[0].backend, () => {
+    if (this.fused) this.fused.step(sel, this.lr);
+    else runInStepScope(this.params[0].backend, () => {
       const batch = makeBatch(this.dataset, sel);
       const ctx: StepContext = { rng: this.stepRng, training: true };
       const grads = this.cost.gradients

@@ -71,6 +71,7 @@ export class GpuRuntime {
   private pooledBytes = 0;
   private released: Array<{ buffer: GPUBuffer; bytes: number }> = [];
   private readonly registry = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number }>((held) => this.released.push(held));
+  private readonly submitHooks = new Set<() => void>();
   private lost = false;
   private firstError: string | null = null;
   /** Counters for tests and the bench. */
@@ -157,6 +158,28 @@ export class GpuRuntime {
    */
   dispatch(spec: KernelSpec, params: ArrayLike<number>, buffers: readonly GpuBuffer[], groups: readonly [number, number?, number?]): void {
     this.checkAlive();
+    this.dispatchBound(spec, params, this.bindGroup(spec, buffers), groups);
+  }
+
+  /**
+   * The bindings of one kernel's inputs then outputs, for `dispatchBound`: a step that runs the
+   * same kernels on the same buffers thousands of times makes them once (fused-grbm).
+   */
+  bindGroup(spec: KernelSpec, buffers: readonly GpuBuffer[]): GPUBindGroup {
+    const k = this.kernel(spec);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.ring, offset: 0, size: PARAM_BYTES } }];
+    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i].buffer } });
+    return this.device.createBindGroup({ layout: k.layout, entries });
+  }
+
+  /** Submits now unless `dispatches` more fit before the next forced submit (so they go out together). */
+  reserve(dispatches: number): void {
+    if (this.ringUsed + dispatches * PARAM_BYTES > RING_BYTES) this.flush();
+  }
+
+  /** Records one dispatch with bindings made by `bindGroup` for the same kernel. */
+  dispatchBound(spec: KernelSpec, params: ArrayLike<number>, group: GPUBindGroup, groups: readonly [number, number?, number?]): void {
+    this.checkAlive();
     const k = this.kernel(spec);
     if (this.ringUsed + PARAM_BYTES > RING_BYTES) this.flush();
     const off = this.ringUsed;
@@ -166,9 +189,6 @@ export class GpuRuntime {
     host[w + PARAM_WORDS - 2] = 0x7fc00000; // NaN (WGSL cannot spell NaN or Inf as constants)
     host[w + PARAM_WORDS - 1] = 0x7f800000; // +Inf
     this.ringUsed += PARAM_BYTES;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.ring, offset: 0, size: PARAM_BYTES } }];
-    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i].buffer } });
-    const group = this.device.createBindGroup({ layout: k.layout, entries });
     if (!this.pass) {
       this.encoder ??= this.device.createCommandEncoder();
       this.pass = this.encoder.beginComputePass();
@@ -193,9 +213,20 @@ export class GpuRuntime {
     }
   }
 
+  /**
+   * Runs `fn` at every submit, before it: where data staged on the host for the recorded
+   * dispatches (a block of steps' noise) is written, so it lands before they run. Returns the
+   * function that removes it.
+   */
+  beforeSubmit(fn: () => void): () => void {
+    this.submitHooks.add(fn);
+    return () => void this.submitHooks.delete(fn);
+  }
+
   /** Submits everything recorded so far, then lets released buffers be reused. */
   flush(): void {
     this.checkAlive();
+    for (const fn of this.submitHooks) fn();
     this.endPass();
     if (this.ringUsed > 0) {
       this.device.queue.writeBuffer(this.ring, 0, this.ringHost.buffer, 0, this.ringUsed);
