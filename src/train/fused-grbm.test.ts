@@ -8,6 +8,7 @@ import { readModelFile } from "../io/model-file.js";
 import type { TrainReporter } from "./reporter.js";
 import { trainFile, type GpuBackendHandle, type TrainFileOptions } from "./run.js";
 import { SGD } from "./sgd.js";
+import { TrainingInterrupted } from "./train.js";
 
 /**
  * The fused GRBM step (fused-grbm.ts; kernels in src/engine/backends/webgpu/wgsl/grbm.ts) against
@@ -15,7 +16,8 @@ import { SGD } from "./sgd.js";
  * within |gpu - cpu| <= 1e-5 + 1e-4 |cpu| after 2 epochs (webgpu.test.ts's tolerance), with each
  * step counted through the runtime's stats: GRBM_DISPATCHES_PER_STEP (2) dispatches, no submit,
  * no read. Outside its scope (a Momentum rule) the generic step runs and still matches. A GPU run
- * resumed from its 1-epoch checkpoint ends bit for bit where a straight 2-epoch run does.
+ * resumed from its 1-epoch checkpoint, or from one written at an interrupt inside epoch 2, ends bit
+ * for bit where a straight 2-epoch run does.
  *
  * Runs wherever Dawn finds an adapter (CI: Mesa's lavapipe); otherwise skipped, saying why.
  */
@@ -67,8 +69,10 @@ interface StepCounts {
   reads: number[];
 }
 
-async function trainOn(name: string, yaml: string, device: "cpu" | "webgpu", opts: TrainFileOptions = {}): Promise<{ file: ModelFile; steps: StepCounts }> {
+/** `afterStep(n)`: called after the run's n-th step (1-based). */
+async function trainOn(name: string, yaml: string, device: "cpu" | "webgpu", opts: TrainFileOptions = {}, afterStep?: (n: number) => void): Promise<{ file: ModelFile; steps: StepCounts }> {
   const steps: StepCounts = { dispatches: [], submits: [], reads: [] };
+  let count = 0;
   const step = SGD.prototype.step;
   vi.spyOn(SGD.prototype, "step").mockImplementation(function (this: SGD) {
     const s = gpu!.rt.stats;
@@ -79,12 +83,12 @@ async function trainOn(name: string, yaml: string, device: "cpu" | "webgpu", opt
       steps.submits.push(s.submits - before.submits);
       steps.reads.push(s.reads - before.reads);
     }
+    if (more) afterStep?.(++count);
     return more;
   });
   const path = join(dir, `${name}.yaml`);
   writeFileSync(path, yaml);
-  const [r] = await trainFile(path, { device, reporter, openGpu: shared, ...opts });
-  vi.restoreAllMocks();
+  const [r] = await trainFile(path, { device, reporter, openGpu: shared, ...opts }).finally(() => vi.restoreAllMocks());
   return { file: readModelFile(r.savePath), steps };
 }
 
@@ -163,7 +167,7 @@ describe.skipIf(!gpu)(`the fused GRBM + SMD step on webgpu${why ? ` (skipped: ${
     expect(perStep).toBeGreaterThan(10 * GRBM_DISPATCHES_PER_STEP);
   }, 120_000);
 
-  it("--resume from the 1-epoch checkpoint ends bit for bit where a straight 2-epoch run does", async () => {
+  it("--resume from the 1-epoch checkpoint, or from an interrupt inside epoch 2, ends bit for bit where a straight 2-epoch run does", async () => {
     const straight = await trainOn("straight", GRBM(join(dir, "straight.pkl")), "webgpu");
     const path = join(dir, "resumed.pkl");
     await trainOn("resumed", GRBM(path), "webgpu", { overrides: ["algorithm.termination_criterion.max_epochs=1"] });
@@ -172,5 +176,19 @@ describe.skipIf(!gpu)(`the fused GRBM + SMD step on webgpu${why ? ` (skipped: ${
     expect(new Set(resumed.steps.dispatches)).toEqual(new Set([GRBM_DISPATCHES_PER_STEP]));
     for (const [k, t] of Object.entries(straight.file.tensors)) expect(Array.from(resumed.file.tensors[k].data), k).toEqual(Array.from(t.data));
     expect(resumed.file.monitor!.channels.objective.val).toEqual(straight.file.monitor!.channels.objective.val);
+
+    // Interrupted in the middle of epoch 2 (a signal after its 7th step): the checkpoint holds the
+    // iterator and the corruptor's generator there, and the resumed run still ends on the same bits.
+    const midPath = join(dir, "mid.pkl");
+    const stop = { requested: null as string | null };
+    const err = await trainOn("mid", GRBM(midPath), "webgpu", { stop }, (n) => {
+      if (n !== 27) return;
+      stop.requested = "SIGINT";
+      for (const t0 = performance.now(); performance.now() - t0 < 60; ); // past the loop's 50 ms yield, where it checks for signals
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingInterrupted);
+    const mid = await trainOn("mid", GRBM(midPath), "webgpu", { resume: true });
+    expect(mid.steps.dispatches).toHaveLength(40 - 27); // resumed inside epoch 2, after its 7th step
+    for (const [k, t] of Object.entries(straight.file.tensors)) expect(Array.from(mid.file.tensors[k].data), k).toEqual(Array.from(t.data));
   }, 120_000);
 });
