@@ -38,9 +38,12 @@ export function grbmWorkLayout(nvis: number, nhid: number, batch: number) {
   return { V, H, Gu, dA, du, size: du + batch };
 }
 
-/** Workgroup memory the rows kernel needs, in bytes (V, Gu rows; A, H rows; the reduction). */
+/** Lanes that share one row of W in the rows kernel's H W^T. */
+const GRBM_ROWS_LANES = 8;
+
+/** Workgroup memory the rows kernel needs, in bytes (V, Gu rows; A, H rows; H W^T partials; the reduction). */
 export function grbmRowsSharedBytes(nvis: number, nhid: number): number {
-  return 4 * (2 * nvis + 2 * nhid + GRBM_ROWS_WG);
+  return 4 * (2 * nvis + 2 * nhid + GRBM_ROWS_LANES * nvis + GRBM_ROWS_WG);
 }
 
 function constants(nvis: number, nhid: number, batch: number): string {
@@ -80,6 +83,8 @@ var<workgroup> sg: array<f32, D>;
 var<workgroup> sa: array<f32, HN>;
 var<workgroup> sh: array<f32, HN>;
 var<workgroup> red: array<f32, WGR>;
+const LANES: u32 = ${GRBM_ROWS_LANES}u;
+var<workgroup> sp: array<f32, D * LANES>;
 
 // As the elementwise sigmoid (no overflow for large |x|).
 fn sigmoid_(x: f32) -> f32 {
@@ -115,11 +120,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     work[OFF_H + r * HN + j] = h;
   }
   workgroupBarrier();
+  // H W^T in two stages so that W is still read along its rows: lane k of 8 sums j = k, k+8, ...
+  // of row i (a group of 8 lanes reads 32 contiguous bytes), then one thread per i adds the 8.
+  let lane = lid % LANES;
+  for (var i = lid / LANES; i < D; i += WGR / LANES) {
+    var acc = 0.0;
+    for (var j = lane; j < HN; j += LANES) { acc += sh[j] * W[i * HN + j]; }
+    sp[i * LANES + lane] = acc;
+  }
+  workgroupBarrier();
   // R - V, D, G and Gu; the first half of dJ/du.
   var part = 0.0;
   for (var i = lid; i < D; i += WGR) {
     var acc = 0.0;
-    for (var j = 0u; j < HN; j++) { acc += sh[j] * W[i * HN + j]; }
+    for (var k = 0u; k < LANES; k++) { acc += sp[i * LANES + k]; }
     let v = sv[i];
     let rmv = (acc + bv[i]) - v;
     let t = (X[xoff + i] - v) * invVar;
