@@ -184,8 +184,8 @@ export class SGD implements TrainingAlgorithm {
       this.iterator = null;
       return false;
     }
-    // Every tensor the step makes is garbage once the update is applied: its buffers serve the next step.
     if (this.fused) this.fused.step(sel, this.lr);
+    // Every tensor the generic step makes is garbage once the update is applied: its buffers serve the next step.
     else runInStepScope(this.params[0].backend, () => {
       const batch = makeBatch(this.dataset, sel);
       const ctx: StepContext = { rng: this.stepRng, training: true };
