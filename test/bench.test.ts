@@ -29,13 +29,16 @@ describe("npm run bench -- gemm", () => {
     expect(rows.filter((x) => x.m === 33 && x.k === 17 && x.n === 9)).toHaveLength(kernels.length);
   });
 
-  it.skipIf(!hasTorch)("measures PyTorch in the same run and prints our/their ratio", () => {
-    const r = bench(["gemm", "--quick", "--kernels", "wasm-simd128", "--shapes", "64x64x64"]);
+  it.skipIf(!hasTorch)("measures PyTorch in the same run, right before our kernels on each shape, and prints our/their ratio", () => {
+    const r = bench(["gemm", "--quick", "--kernels", "wasm-simd128", "--shapes", "64x64x64,32x32x32"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^m x k x n +kernel +threads +GFLOP\/s {2}vs PyTorch$/m);
     expect(r.stdout).toMatch(/^64 x 64 x 64 +pytorch +\d+ +\d+\.\d$/m);
     expect(r.stdout).toMatch(/^64 x 64 x 64 +wasm-simd128 +\d+ +\d+\.\d {2}\d+\.\d\dx$/m);
-    expect(r.stderr).toMatch(/^pytorch \S+: BLAS /m);
+    const order = r.stdout.split("\n").slice(1).filter(Boolean).map((l) => l.replace(/ +\d+ +\d+\.\d.*$/, "").replace(/ +/g, " "));
+    expect(order).toEqual(["64 x 64 x 64 pytorch", "64 x 64 x 64 wasm-simd128", "32 x 32 x 32 pytorch", "32 x 32 x 32 wasm-simd128"]);
+    // PyTorch's BLAS is named once, not once per shape.
+    expect(r.stderr.match(/^pytorch \S+: BLAS /gm)).toHaveLength(1);
   }, 120_000);
 
   it("names unknown benches, options and the benches still to come", () => {

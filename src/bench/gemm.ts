@@ -36,7 +36,7 @@ export interface GemmBenchOptions {
   onNote?: (note: string) => void;
 }
 
-/** Measures C = A B (row-major, no transposes) for every shape and kernel path, then PyTorch. */
+/** Measures C = A B (row-major, no transposes) for every shape: PyTorch, then every kernel path. */
 export function runGemmBench(opts: GemmBenchOptions = {}): GemmResult[] {
   const shapes = opts.shapes ?? GEMM_SHAPES;
   const all = availableKernels();
@@ -52,14 +52,20 @@ export function runGemmBench(opts: GemmBenchOptions = {}): GemmResult[] {
     results.push(r);
     opts.onResult?.(r);
   };
-  // PyTorch first, so each of our lines can carry its ratio as soon as it is measured.
-  if (opts.torch !== false) {
-    const torch = runTorch(shapes, kernels[0]?.threads ?? 1, opts.quick ?? false);
-    for (const note of torch.notes) opts.onNote?.(note);
-    for (const r of torch.results) emit(r);
-  }
   const rng = new Rng(0);
+  const notes = new Set<string>();
   for (const [m, k, n] of shapes) {
+    // PyTorch right before our kernels on the same shape: this VM's speed drifts by tens of percent
+    // over minutes, so a ratio is only fair between measurements taken close together. (Its line
+    // first, so each of ours can carry the ratio as soon as it is measured.)
+    if (opts.torch !== false) {
+      const torch = runTorch([[m, k, n]], kernels[0]?.threads ?? 1, opts.quick ?? false);
+      for (const note of torch.notes) {
+        if (!notes.has(note)) opts.onNote?.(note);
+        notes.add(note);
+      }
+      for (const r of torch.results) emit(r);
+    }
     const a = rng.fillUniform(new Float32Array(m * k)) as Float32Array;
     const b = rng.fillUniform(new Float32Array(k * n)) as Float32Array;
     const c = new Float32Array(m * n);
