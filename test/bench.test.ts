@@ -55,3 +55,20 @@ describe("npm run bench -- gemm", () => {
     expect(bench(["gemm", "--kernels", "native-avx1024"]).stderr).toMatch(/kernel path native-avx1024 is not available here \(available: .*js\)/);
   });
 });
+
+describe("npm run bench -- mlp", () => {
+  it.skipIf(!hasTorch)("runs dl and the PyTorch twin on a slice, PyTorch with the thread counts --torch-threads gives", () => {
+    const r = bench(["mlp", "--json", "--examples", "300", "--torch-threads", "1,2"]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows[0]).toMatchObject({ bench: "mlp", tool: "dl", examples: 300 });
+    expect(rows[1]).toMatchObject({ bench: "mlp", tool: "pytorch", examples: 300, threads: 1, blasThreads: 2 });
+    expect(rows[2]).toHaveProperty("speedup_vs_pytorch");
+  }, 120_000);
+
+  it("rejects a malformed --torch-threads", () => {
+    const r = bench(["mlp", "--torch-threads", "2,x"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--torch-threads takes N or N,B \(intra-op threads, OpenBLAS threads\), got '2,x'/);
+  });
+});

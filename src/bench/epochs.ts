@@ -26,6 +26,8 @@ export interface EpochResult {
   examples: number;
   seconds: number;
   threads: number;
+  /** PyTorch only: the threads of OpenBLAS's own pool, when not `threads`. */
+  blasThreads?: number;
 }
 
 interface EpochOptions {
@@ -33,6 +35,8 @@ interface EpochOptions {
   examples?: number;
   torch: boolean;
   keep: boolean;
+  /** PyTorch's intra-op threads and OpenBLAS threads (default: dl's thread count for both). */
+  torchThreads?: { intra: number; blas: number };
 }
 
 function parseArgs(name: string, args: string[]): EpochOptions {
@@ -43,9 +47,23 @@ function parseArgs(name: string, args: string[]): EpochOptions {
     else if (a === "--no-torch") o.torch = false;
     else if (a === "--keep") o.keep = true;
     else if (a === "--examples" && args[i + 1]) o.examples = Number(args[++i]);
-    else throw new UsageError(`${name}: unknown option '${a}'. Options: --json --no-torch --keep --examples N`);
+    else if (a === "--torch-threads" && args[i + 1]) o.torchThreads = parseTorchThreads(name, args[++i]);
+    else throw new UsageError(`${name}: unknown option '${a}'. Options: --json --no-torch --keep --examples N --torch-threads N[,B]`);
   }
   return o;
+}
+
+/**
+ * `--torch-threads N[,B]`: PyTorch with N intra-op threads and B OpenBLAS threads (default N). On
+ * this 2-core machine PyTorch's fastest setting is 1,2: with 2,2 its OpenMP and OpenBLAS pools
+ * (both spinning) fight over the cores and an MLP epoch takes 3x longer.
+ */
+function parseTorchThreads(name: string, v: string): { intra: number; blas: number } {
+  const [intra, blas = intra] = v.split(",").map(Number);
+  if (!Number.isInteger(intra) || !Number.isInteger(blas) || intra < 1 || blas < 1 || v.split(",").length > 2) {
+    throw new UsageError(`${name}: --torch-threads takes N or N,B (intra-op threads, OpenBLAS threads), got '${v}'`);
+  }
+  return { intra, blas };
 }
 
 /** The folder holding CIFAR-10's batches: the user's data folder, else a copy of ../shared/data made for the bench. */
@@ -80,21 +98,26 @@ export function runDlTrain(yamlPath: string, logPath: string, cwd: string, env: 
   return secs;
 }
 
-function runTorch(script: string, args: string[]): { seconds: number; threads: number } | { skipped: string } {
+function runTorch(script: string, args: string[], threads: { intra: number; blas: number }):
+    { seconds: number; threads: number; blasThreads: number } | { skipped: string } {
   const py = findTorchPython();
   if (!py) return { skipped: "Debian's python3 with python3-torch not found" };
-  const r = spawnSync(py, [join(ROOT, "bench", script), ...args], {
-    encoding: "utf8", env: torchEnv(), maxBuffer: 1 << 24,
+  const env = { ...torchEnv(threads.intra), OPENBLAS_NUM_THREADS: String(threads.blas) };
+  const r = spawnSync(py, [join(ROOT, "bench", script), ...args, String(threads.intra)], {
+    encoding: "utf8", env, maxBuffer: 1 << 24,
   });
   if (r.status !== 0) return { skipped: `${script} failed: ${r.stderr.trim().split("\n").slice(-3).join(" ")}` };
   const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { seconds: number; threads: number };
-  return out;
+  return { ...out, blasThreads: threads.blas };
 }
 
 function report(o: EpochOptions, results: EpochResult[], name: string, note?: string): void {
   for (const r of results) {
     if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-    else process.stdout.write(`${r.tool.padEnd(8)} ${String(r.examples).padStart(7)} examples  ${r.seconds.toFixed(2).padStart(8)} s  (${(r.examples / r.seconds).toFixed(0)} examples/s, ${r.threads} threads)\n`);
+    else {
+      const blas = r.blasThreads !== undefined && r.blasThreads !== r.threads ? `, OpenBLAS ${r.blasThreads}` : "";
+      process.stdout.write(`${r.tool.padEnd(8)} ${String(r.examples).padStart(7)} examples  ${r.seconds.toFixed(2).padStart(8)} s  (${(r.examples / r.seconds).toFixed(0)} examples/s, ${r.threads} threads${blas})\n`);
+    }
   }
   const dl = results.find((r) => r.tool === "dl");
   const pt = results.find((r) => r.tool === "pytorch");
@@ -141,9 +164,9 @@ export async function grbmMain(args: string[]): Promise<number> {
     let note: string | undefined;
     if (o.torch) {
       log("PyTorch (bench/torch_grbm.py) ...");
-      const t = runTorch("torch_grbm.py", [join(work, "X.f32"), String(n), String(threads)]);
+      const t = runTorch("torch_grbm.py", [join(work, "X.f32"), String(n)], o.torchThreads ?? { intra: threads, blas: threads });
       if ("skipped" in t) note = `PyTorch skipped: ${t.skipped}`;
-      else results.push({ bench: "grbm", tool: "pytorch", examples: n, seconds: t.seconds, threads: t.threads });
+      else results.push({ bench: "grbm", tool: "pytorch", examples: n, seconds: t.seconds, threads: t.threads, blasThreads: t.blasThreads });
     }
     report(o, results, "grbm", note);
     return 0;
@@ -191,9 +214,9 @@ export async function mlpMain(args: string[]): Promise<number> {
     let note: string | undefined;
     if (o.torch) {
       log("PyTorch (bench/torch_mlp.py) ...");
-      const t = runTorch("torch_mlp.py", [join(work, "X.f32"), join(work, "y.i32"), String(n), String(threads)]);
+      const t = runTorch("torch_mlp.py", [join(work, "X.f32"), join(work, "y.i32"), String(n)], o.torchThreads ?? { intra: threads, blas: threads });
       if ("skipped" in t) note = `PyTorch skipped: ${t.skipped}`;
-      else results.push({ bench: "mlp", tool: "pytorch", examples: n, seconds: t.seconds, threads: t.threads });
+      else results.push({ bench: "mlp", tool: "pytorch", examples: n, seconds: t.seconds, threads: t.threads, blasThreads: t.blasThreads });
     }
     report(o, results, "mlp", note);
     return 0;

@@ -1,10 +1,11 @@
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { availableKernels, type CpuKernels } from "../engine/kernels/index.js";
 import { Rng } from "../util/rng.js";
 import { UsageError } from "../util/errors.js";
 import { timeCalls, type TimingOptions } from "./timing.js";
+import { torchEnv } from "./torch.js";
 
 /** (m, k, n): the tutorial's GRBM step, an MNIST MLP layer, and two large squares. */
 export const GEMM_SHAPES: ReadonlyArray<readonly [number, number, number]> = [
@@ -90,21 +91,10 @@ function torchPythons(): string[] {
   return [process.env.DL_BENCH_PYTHON, "/usr/bin/python3"].filter((p): p is string => !!p && existsSync(p));
 }
 
-/** OpenBLAS's SKYLAKEX kernels are AVX-512 code: forcing them on a CPU without it would crash. */
-function cpuHasAvx512(): boolean {
-  try {
-    return /^flags\s*:.*\bavx512f\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
-  } catch {
-    return false;
-  }
-}
-
 export function runTorch(shapes: ReadonlyArray<readonly [number, number, number]>, threads: number, quick: boolean):
     { results: GemmResult[]; notes: string[] } {
   const notes: string[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (cpuHasAvx512()) env.OPENBLAS_CORETYPE = "SKYLAKEX";
-  else delete env.OPENBLAS_CORETYPE;
+  const env = torchEnv(threads);
   const args = [TORCH_SCRIPT, String(threads), quick ? "1" : "0", ...shapes.map((s) => s.join(","))];
   // Each candidate python runs the script itself (importing torch takes seconds: no separate probe).
   let r: SpawnSyncReturns<string> | null = null, py = "";

@@ -14,17 +14,27 @@ export function findTorchPython(): string | undefined {
 /**
  * The environment PyTorch runs in for the benches: OpenBLAS 0.3.21 misdetects AVX-512 CPUs, so
  * OPENBLAS_CORETYPE=SKYLAKEX is set there; on a CPU without AVX-512 that kernel would crash, so
- * OpenBLAS chooses for itself.
+ * OpenBLAS chooses for itself. `threads` also caps OpenBLAS's own thread pool: `torch.set_num_threads`
+ * does not reach it (Debian's pthreads OpenBLAS starts one thread per core), so without the cap a
+ * "1-thread" PyTorch ran its products on every core, and a 2-thread one ran 2 OpenMP threads over
+ * 2 OpenBLAS threads each, fighting for the 2 cores.
  */
-export function torchEnv(): NodeJS.ProcessEnv {
+export function torchEnv(threads?: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  let avx512 = false;
-  try {
-    avx512 = /^flags\s*:.*\bavx512f\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
-  } catch {
-    avx512 = false;
-  }
-  if (avx512) env.OPENBLAS_CORETYPE = "SKYLAKEX";
+  if (cpuHasAvx512()) env.OPENBLAS_CORETYPE = "SKYLAKEX";
   else delete env.OPENBLAS_CORETYPE;
+  if (threads !== undefined) {
+    env.OPENBLAS_NUM_THREADS = String(threads);
+    env.OMP_NUM_THREADS = String(threads);
+  }
   return env;
+}
+
+/** OpenBLAS's SKYLAKEX kernels are AVX-512 code: forcing them on a CPU without it would crash. */
+export function cpuHasAvx512(): boolean {
+  try {
+    return /^flags\s*:.*\bavx512f\b/m.test(readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return false;
+  }
 }
