@@ -2,13 +2,13 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createWebGpuBackend, type WebGpuBackend } from "../engine/backends/webgpu/index.js";
 import { GRBM_DISPATCHES_PER_STEP } from "../engine/backends/webgpu/grbm-step.js";
 import { readModelFile } from "../io/model-file.js";
 import type { TrainReporter } from "./reporter.js";
 import { trainFile, type GpuBackendHandle, type TrainFileOptions } from "./run.js";
 import { SGD } from "./sgd.js";
 import { TrainingInterrupted } from "./train.js";
+import { GPU_ATOL, expectGpuRunClose, openTestGpu } from "../../test/helpers/webgpu.js";
 
 /**
  * The fused GRBM step (fused-grbm.ts; kernels in src/engine/backends/webgpu/wgsl/grbm.ts) against
@@ -21,14 +21,7 @@ import { TrainingInterrupted } from "./train.js";
  *
  * Runs wherever Dawn finds an adapter (CI: Mesa's lavapipe); otherwise skipped, saying why.
  */
-let gpu: WebGpuBackend | null = null;
-let why = "";
-try {
-  gpu = await createWebGpuBackend();
-} catch (err) {
-  why = (err as Error).message;
-  console.log(`fused GRBM step tests skipped: ${why}`);
-}
+const { gpu, why } = await openTestGpu("fused GRBM step tests");
 const dir = mkdtempSync(join(tmpdir(), "dl-fused-grbm-"));
 afterAll(() => {
   gpu?.destroy();
@@ -36,8 +29,6 @@ afterAll(() => {
 });
 afterEach(() => void vi.restoreAllMocks());
 
-const RTOL = 1e-4;
-const ATOL = 1e-5;
 const shared = (): Promise<GpuBackendHandle> => Promise.resolve({ backend: gpu!, description: "test adapter", destroy() {} });
 const reporter: TrainReporter = { paramSummary() {}, progress() {}, epochTrained() {}, monitor() {}, log() {} };
 
@@ -92,25 +83,6 @@ async function trainOn(name: string, yaml: string, device: "cpu" | "webgpu", opt
   return { file: readModelFile(r.savePath), steps };
 }
 
-function expectClose(g: ModelFile, c: ModelFile): void {
-  const check = (what: string, gv: ArrayLike<number>, cv: ArrayLike<number>) => {
-    expect(gv.length, what).toBe(cv.length);
-    for (let i = 0; i < cv.length; i++) {
-      if (!(Math.abs(gv[i] - cv[i]) <= ATOL + RTOL * Math.abs(cv[i]))) expect.fail(`${what}[${i}]: webgpu ${gv[i]}, cpu ${cv[i]}`);
-    }
-  };
-  expect(Object.keys(g.tensors).sort()).toEqual(Object.keys(c.tensors).sort());
-  for (const [k, t] of Object.entries(c.tensors)) check(`parameter ${k}`, g.tensors[k].data, t.data);
-  const gch = g.monitor!.channels;
-  const cch = c.monitor!.channels;
-  expect(Object.keys(gch)).toEqual(Object.keys(cch));
-  for (const [k, ch] of Object.entries(cch)) {
-    if (k.includes("seconds")) continue;
-    check(`channel ${k}`, gch[k].val, ch.val);
-    expect(gch[k].batch, k).toEqual(ch.batch);
-  }
-}
-
 /** The largest change of any parameter value between two files: the comparison has teeth only if training moved them well beyond the tolerance. */
 function moved(a: ModelFile, b: ModelFile): number {
   let m = 0;
@@ -133,26 +105,26 @@ describe.skipIf(!gpu)(`the fused GRBM + SMD step on webgpu${why ? ` (skipped: ${
   it(`matches the CPU's step for 2 epochs, in ${GRBM_DISPATCHES_PER_STEP} dispatches a step, with no submit or read in a step`, async () => {
     const cpu = await trainOn("cpu", GRBM(join(dir, "cpu.pkl")), "cpu");
     const g = await trainOn("gpu", GRBM(join(dir, "gpu.pkl")), "webgpu");
-    expectClose(g.file, cpu.file);
+    expectGpuRunClose(g.file, cpu.file);
     expect(g.steps.dispatches).toHaveLength(2 * 20); // 19 batches of 5 and one of 3, twice
     expect(new Set(g.steps.dispatches)).toEqual(new Set([GRBM_DISPATCHES_PER_STEP]));
     expect(g.steps.submits.every((n) => n === 0)).toBe(true);
     expect(g.steps.reads.every((n) => n === 0)).toBe(true);
     // sigma was learned and moved, and so did the weights.
     const init = await trainOn("init", GRBM(join(dir, "init.pkl")), "cpu", { overrides: ["algorithm.termination_criterion.max_epochs=0"] });
-    expect(moved(cpu.file, init.file)).toBeGreaterThan(100 * ATOL);
+    expect(moved(cpu.file, init.file)).toBeGreaterThan(100 * GPU_ATOL);
     expect(cpu.file.tensors.sigma_driver.data[0]).not.toBe(init.file.tensors.sigma_driver.data[0]);
   }, 120_000);
 
   it("matches the CPU with active hiddens and a fast-learned sigma, free and held at its clip", async () => {
     const cpu = await trainOn("act-cpu", ACTIVE(join(dir, "act-cpu.pkl"), 0.1, 10), "cpu");
     const g = await trainOn("act-gpu", ACTIVE(join(dir, "act-gpu.pkl"), 0.1, 10), "webgpu");
-    expectClose(g.file, cpu.file);
+    expectGpuRunClose(g.file, cpu.file);
     expect(new Set(g.steps.dispatches)).toEqual(new Set([GRBM_DISPATCHES_PER_STEP]));
     expect(Math.abs(cpu.file.tensors.sigma_driver.data[0] - 1)).toBeGreaterThan(0.03); // moved beyond the clip below
     const clipCpu = await trainOn("clip-cpu", ACTIVE(join(dir, "clip-cpu.pkl"), 0.98, 1.02), "cpu");
     const clipGpu = await trainOn("clip-gpu", ACTIVE(join(dir, "clip-gpu.pkl"), 0.98, 1.02), "webgpu");
-    expectClose(clipGpu.file, clipCpu.file);
+    expectGpuRunClose(clipGpu.file, clipCpu.file);
     expect([Math.fround(0.98), Math.fround(1.02)]).toContain(clipCpu.file.tensors.sigma_driver.data[0]);
     expect(clipGpu.file.tensors.sigma_driver.data[0]).toBe(clipCpu.file.tensors.sigma_driver.data[0]);
   }, 120_000);
@@ -161,7 +133,7 @@ describe.skipIf(!gpu)(`the fused GRBM + SMD step on webgpu${why ? ` (skipped: ${
     const rule = "learning_rule: !obj:pylearn2.training_algorithms.learning_rule.Momentum { init_momentum: .5 },";
     const cpu = await trainOn("mom-cpu", GRBM(join(dir, "mom-cpu.pkl"), rule), "cpu");
     const g = await trainOn("mom-gpu", GRBM(join(dir, "mom-gpu.pkl"), rule), "webgpu");
-    expectClose(g.file, cpu.file);
+    expectGpuRunClose(g.file, cpu.file);
     const perStep = Math.min(...g.steps.dispatches);
     console.log(`generic GRBM step on webgpu (Momentum): ${perStep}-${Math.max(...g.steps.dispatches)} dispatches a step`);
     expect(perStep).toBeGreaterThan(10 * GRBM_DISPATCHES_PER_STEP);

@@ -2,7 +2,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createWebGpuBackend, type WebGpuBackend } from "../engine/backends/webgpu/index.js";
 import { Tensor, cpuBackend, defaultBackend } from "../engine/index.js";
 import { readModelFile } from "../io/model-file.js";
 import { DlError } from "../util/errors.js";
@@ -10,6 +9,7 @@ import { findNonFinite, findNonFiniteAsync } from "./finite.js";
 import { readBack, readScalars } from "./readback.js";
 import type { TrainReporter } from "./reporter.js";
 import { explainGpuError, trainFile, type GpuBackendHandle, type TrainFileOptions } from "./run.js";
+import { GPU_ATOL, expectGpuRunClose, openTestGpu } from "../../test/helpers/webgpu.js";
 
 /**
  * `dl train --device webgpu` against `--device cpu`: the same experiment from the same seed on
@@ -23,22 +23,13 @@ import { explainGpuError, trainFile, type GpuBackendHandle, type TrainFileOption
  * Runs wherever Dawn finds an adapter (CI: Mesa's lavapipe); otherwise the GPU tests are skipped
  * and say why. The missing-device error is checked everywhere with an injected opener.
  */
-let gpu: WebGpuBackend | null = null;
-let why = "";
-try {
-  gpu = await createWebGpuBackend();
-} catch (err) {
-  why = (err as Error).message;
-  console.log(`webgpu training tests skipped: ${why}`);
-}
+const { gpu, why } = await openTestGpu("webgpu training tests");
 const dir = mkdtempSync(join(tmpdir(), "dl-train-webgpu-"));
 afterAll(() => {
   gpu?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const RTOL = 1e-4;
-const ATOL = 1e-5;
 
 /** The test's backend, handed to trainFile (one device for the file; trainFile's own opener is covered by the CLI test). */
 const shared = (): Promise<GpuBackendHandle> => Promise.resolve({ backend: gpu!, description: "test adapter", destroy() {} });
@@ -101,47 +92,24 @@ async function trainOn(yaml: string, device: "cpu" | "webgpu", opts: TrainFileOp
   return readModelFile(r.savePath);
 }
 
-function expectClose(gpuFile: ModelFile, cpuFile: ModelFile): number {
-  let worst = 0;
-  const check = (what: string, g: ArrayLike<number>, c: ArrayLike<number>) => {
-    expect(g.length, what).toBe(c.length);
-    for (let i = 0; i < c.length; i++) {
-      const err = Math.abs(g[i] - c[i]);
-      worst = Math.max(worst, err / (ATOL + RTOL * Math.abs(c[i])));
-      if (!(err <= ATOL + RTOL * Math.abs(c[i]))) expect.fail(`${what}[${i}]: webgpu ${g[i]}, cpu ${c[i]}`);
-    }
-  };
-  expect(Object.keys(gpuFile.tensors).sort()).toEqual(Object.keys(cpuFile.tensors).sort());
-  for (const [k, t] of Object.entries(cpuFile.tensors)) check(`parameter ${k}`, gpuFile.tensors[k].data, t.data);
-  const gch = gpuFile.monitor!.channels;
-  const cch = cpuFile.monitor!.channels;
-  expect(Object.keys(gch)).toEqual(Object.keys(cch));
-  for (const [k, ch] of Object.entries(cch)) {
-    if (k.includes("seconds")) continue;
-    if (k.endsWith("misclass")) expect(gch[k].val, k).toEqual(ch.val);
-    else check(`channel ${k}`, gch[k].val, ch.val);
-    expect(gch[k].batch, k).toEqual(ch.batch);
-  }
-  return worst;
-}
 
 describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""}`, () => {
   it("an MLP (ReLU, softmax, momentum) on digits: the same parameters and channels as on the CPU", async () => {
     const cpu = await trainOn(write("mlp.yaml", MLP(join(dir, "mlp-cpu.pkl"))), "cpu");
     const g = await trainOn(write("mlp.yaml", MLP(join(dir, "mlp-gpu.pkl"))), "webgpu");
     expect(cpu.monitor!.channels.train_y_misclass.val).toHaveLength(3);
-    expect(expectClose(g, cpu)).toBeLessThanOrEqual(1);
+    expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
     // Training moved the weights well beyond the tolerance, so the comparison has teeth.
     const init = await trainOn(write("mlp0.yaml", MLP(join(dir, "mlp-0.pkl"))), "cpu", { overrides: ["algorithm.termination_criterion.max_epochs=0"] });
     const moved = Math.max(...Array.from(cpu.tensors.h0_W.data, (v, i) => Math.abs(v - init.tensors.h0_W.data[i])));
-    expect(moved).toBeGreaterThan(100 * ATOL);
+    expect(moved).toBeGreaterThan(100 * GPU_ATOL);
     expect(defaultBackend()).toBe(cpuBackend);
   }, 60_000);
 
   it("the GaussianBinaryRBM with SMD, learned sigma, an LR adjuster and per-epoch saves: the same as on the CPU", async () => {
     const cpu = await trainOn(write("grbm.yaml", GRBM(join(dir, "grbm-cpu.pkl"))), "cpu");
     const g = await trainOn(write("grbm.yaml", GRBM(join(dir, "grbm-gpu.pkl"))), "webgpu");
-    expect(expectClose(g, cpu)).toBeLessThanOrEqual(1);
+    expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
     expect(Object.keys(g.monitor!.channels)).toContain("reconstruction_error");
     // The checkpoint a GPU run writes holds the same optimizer state and counters.
     expect(readModelFile(join(dir, "grbm-gpu.pkl.ckpt")).metadata.format).toBe("dl-checkpoint/1");
@@ -181,7 +149,7 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     const cpu = await trainOn(write("sig-cpu.yaml", sig(join(dir, "sig-cpu.pkl"))), "cpu");
     const g = await trainOn(write("sig-gpu.yaml", sig(join(dir, "sig-gpu.pkl"))), "webgpu");
     expect(Object.keys(cpu.monitor!.channels)).toEqual(expect.arrayContaining(["train_y_precision", "train_y_recall", "train_y_f1"]));
-    expect(expectClose(g, cpu)).toBeLessThanOrEqual(1);
+    expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
   }, 60_000);
 
   it("a component that reads values synchronously during GPU training is a clear error naming where", () => {

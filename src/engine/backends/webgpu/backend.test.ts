@@ -5,7 +5,8 @@ import { broadcastShapes, sizeOf } from "../../shape.js";
 import { convGeometry, Tensor } from "../../tensor.js";
 import { Rng } from "../../../util/rng.js";
 import { DlError } from "../../../util/errors.js";
-import { createWebGpuBackend, type WebGpuBackend } from "./index.js";
+import type { WebGpuBackend } from "./index.js";
+import { openTestGpu } from "../../../../test/helpers/webgpu.js";
 import { GEMM_TILES } from "./wgsl/matmul.js";
 
 /**
@@ -18,14 +19,7 @@ import { GEMM_TILES } from "./wgsl/matmul.js";
  * plus 1e-7 absolute (GPU exp/log are a few ulps off). Sums and products: the float32 error
  * bound (terms + 2) * 2^-24 * sum |terms| against float64.
  */
-let gpu: WebGpuBackend | null = null;
-let why = "";
-try {
-  gpu = await createWebGpuBackend();
-} catch (err) {
-  why = (err as Error).message;
-  console.log(`webgpu backend tests skipped: ${why}`);
-}
+const { gpu, why } = await openTestGpu("webgpu backend tests");
 afterAll(() => gpu?.destroy());
 
 const rng = new Rng(20240611);

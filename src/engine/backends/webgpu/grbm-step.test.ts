@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Tensor } from "../../tensor.js";
 import { Rng } from "../../../util/rng.js";
 import { GrbmSmdStep, type GrbmStepSettings } from "./grbm-step.js";
-import { createWebGpuBackend, type WebGpuBackend } from "./index.js";
+import { openTestGpu } from "../../../../test/helpers/webgpu.js";
 
 /**
  * The fused GRBM step's staging (grbm-step.ts): each step's noise and row indices wait in a host
@@ -12,14 +12,7 @@ import { createWebGpuBackend, type WebGpuBackend } from "./index.js";
  * the same steps must give bit-identical parameters: a slot overwritten before the step that reads
  * it ran would change them. (Agreement with the CPU's step: src/train/fused-grbm.test.ts.)
  */
-let gpu: WebGpuBackend | null = null;
-let why = "";
-try {
-  gpu = await createWebGpuBackend();
-} catch (err) {
-  why = (err as Error).message;
-  console.log(`fused GRBM step staging tests skipped: ${why}`);
-}
+const { gpu, why } = await openTestGpu("fused GRBM step staging tests");
 afterAll(() => gpu?.destroy());
 
 const G = { nvis: 8, nhid: 6, batch: 3 };
