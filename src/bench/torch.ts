@@ -16,8 +16,8 @@ export function findTorchPython(): string | undefined {
  * OPENBLAS_CORETYPE=SKYLAKEX is set there; on a CPU without AVX-512 that kernel would crash, so
  * OpenBLAS chooses for itself. `threads` also caps OpenBLAS's own thread pool: `torch.set_num_threads`
  * does not reach it (Debian's pthreads OpenBLAS starts one thread per core), so without the cap a
- * "1-thread" PyTorch ran its products on every core, and a 2-thread one ran 2 OpenMP threads over
- * 2 OpenBLAS threads each, fighting for the 2 cores.
+ * "1-thread" PyTorch ran its products on every core. (A 2-thread PyTorch still runs its 2 OpenMP
+ * threads next to 2 OpenBLAS threads, and on 2 cores they fight: see the benches' --torch-threads.)
  */
 export function torchEnv(threads?: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
