@@ -8,7 +8,7 @@ import type { TrainReporter } from "./reporter.js";
 import { trainFile, type GpuBackendHandle, type TrainFileOptions } from "./run.js";
 import { SGD } from "./sgd.js";
 import { TrainingInterrupted } from "./train.js";
-import { GPU_ATOL, expectGpuRunClose, openTestGpu } from "../../test/helpers/webgpu.js";
+import { GPU_ATOL, expectGpuRunClose, grbmTutorialYaml, openTestGpu } from "../../test/helpers/webgpu.js";
 
 /**
  * The fused GRBM step (fused-grbm.ts; kernels in src/engine/backends/webgpu/wgsl/grbm.ts) against
@@ -32,24 +32,8 @@ afterEach(() => void vi.restoreAllMocks());
 const shared = (): Promise<GpuBackendHandle> => Promise.resolve({ backend: gpu!, description: "test adapter", destroy() {} });
 const reporter: TrainReporter = { paramSummary() {}, progress() {}, epochTrained() {}, monitor() {}, log() {} };
 
-/** The GRBM tutorial's model, cost, sigma learning and LR adjuster, on 100 centred digits (batches of 5, and a last one of 3 with stop: 98). */
-const GRBM = (save: string, extra = "") => `!obj:pylearn2.train.Train {
-  dataset: &d !obj:dl.datasets.Digits { which_set: train, start: 0, stop: 98, center: True },
-  model: !obj:pylearn2.models.rbm.GaussianBinaryRBM {
-    nvis: 64, nhid: 20, irange: 0.05,
-    energy_function_class: !obj:pylearn2.energy_functions.rbm_energy.grbm_type_1 {},
-    learn_sigma: True, init_sigma: .4, init_bias_hid: -2., mean_vis: False, sigma_lr_scale: 1e-3
-  },
-  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
-    learning_rate: 1e-1, batch_size: 5, monitoring_batches: 4, monitoring_dataset: *d,
-    cost: !obj:pylearn2.costs.ebm_estimation.SMD { corruptor: !obj:pylearn2.corruption.GaussianCorruptor { stdev: 0.4 } },
-    ${extra}
-    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
-  },
-  extensions: [!obj:pylearn2.training_algorithms.sgd.MonitorBasedLRAdjuster {}],
-  save_freq: 1,
-  save_path: "${save}"
-}`;
+/** The GRBM tutorial on 98 centred digits: batches of 5, and a last one of 3. */
+const GRBM = (save: string, extra = "") => grbmTutorialYaml(save, { stop: 98, extra });
 
 type ModelFile = ReturnType<typeof readModelFile>;
 

@@ -9,7 +9,7 @@ import { findNonFinite, findNonFiniteAsync } from "./finite.js";
 import { readBack, readScalars } from "./readback.js";
 import type { TrainReporter } from "./reporter.js";
 import { explainGpuError, trainFile, type GpuBackendHandle, type TrainFileOptions } from "./run.js";
-import { GPU_ATOL, expectGpuRunClose, openTestGpu } from "../../test/helpers/webgpu.js";
+import { GPU_ATOL, expectGpuRunClose, grbmTutorialYaml, openTestGpu } from "../../test/helpers/webgpu.js";
 
 /**
  * `dl train --device webgpu` against `--device cpu`: the same experiment from the same seed on
@@ -67,23 +67,8 @@ const MLP = (save: string, device = "") => `!obj:pylearn2.train.Train {
   ${device}
 }`;
 
-/** The GRBM tutorial's model, cost, sigma learning and LR adjuster, on 100 centred digits. */
-const GRBM = (save: string) => `!obj:pylearn2.train.Train {
-  dataset: &d !obj:dl.datasets.Digits { which_set: train, start: 0, stop: 100, center: True },
-  model: !obj:pylearn2.models.rbm.GaussianBinaryRBM {
-    nvis: 64, nhid: 20, irange: 0.05,
-    energy_function_class: !obj:pylearn2.energy_functions.rbm_energy.grbm_type_1 {},
-    learn_sigma: True, init_sigma: .4, init_bias_hid: -2., mean_vis: False, sigma_lr_scale: 1e-3
-  },
-  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
-    learning_rate: 1e-1, batch_size: 5, monitoring_batches: 4, monitoring_dataset: *d,
-    cost: !obj:pylearn2.costs.ebm_estimation.SMD { corruptor: !obj:pylearn2.corruption.GaussianCorruptor { stdev: 0.4 } },
-    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
-  },
-  extensions: [!obj:pylearn2.training_algorithms.sgd.MonitorBasedLRAdjuster {}],
-  save_freq: 1,
-  save_path: "${save}"
-}`;
+/** The GRBM tutorial on 100 centred digits. */
+const GRBM = (save: string, stop = 100) => grbmTutorialYaml(save, { stop });
 
 type ModelFile = ReturnType<typeof readModelFile>;
 
@@ -117,7 +102,7 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
 
   it("reads back a fixed number of times per epoch, however many steps and monitoring batches it has", async () => {
     const reads = async (stop: number, monitoringBatches: number) => {
-      const yaml = write(`grbm-${stop}.yaml`, GRBM(join(dir, `grbm-${stop}.pkl`)).replace("stop: 100", `stop: ${stop}`));
+      const yaml = write(`grbm-${stop}.yaml`, GRBM(join(dir, `grbm-${stop}.pkl`), stop));
       const before = gpu!.rt.stats.reads;
       await trainFile(yaml, { device: "webgpu", reporter, openGpu: shared, overrides: [`algorithm.monitoring_batches=${monitoringBatches}`] });
       return gpu!.rt.stats.reads - before;

@@ -51,3 +51,27 @@ export function expectGpuRunClose(gpuFile: ModelFile, cpuFile: ModelFile): numbe
   }
   return worst;
 }
+
+/**
+ * The GRBM tutorial's model, cost, sigma learning and LR adjuster on `stop` centred digits (batch 5,
+ * 2 epochs, saved every epoch); `extra` goes into the SGD (e.g. a learning rule).
+ */
+export function grbmTutorialYaml(save: string, opts: { stop?: number; extra?: string } = {}): string {
+  return `!obj:pylearn2.train.Train {
+  dataset: &d !obj:dl.datasets.Digits { which_set: train, start: 0, stop: ${opts.stop ?? 100}, center: True },
+  model: !obj:pylearn2.models.rbm.GaussianBinaryRBM {
+    nvis: 64, nhid: 20, irange: 0.05,
+    energy_function_class: !obj:pylearn2.energy_functions.rbm_energy.grbm_type_1 {},
+    learn_sigma: True, init_sigma: .4, init_bias_hid: -2., mean_vis: False, sigma_lr_scale: 1e-3
+  },
+  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+    learning_rate: 1e-1, batch_size: 5, monitoring_batches: 4, monitoring_dataset: *d,
+    cost: !obj:pylearn2.costs.ebm_estimation.SMD { corruptor: !obj:pylearn2.corruption.GaussianCorruptor { stdev: 0.4 } },
+    ${opts.extra ?? ""}
+    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
+  },
+  extensions: [!obj:pylearn2.training_algorithms.sgd.MonitorBasedLRAdjuster {}],
+  save_freq: 1,
+  save_path: "${save}"
+}`;
+}
