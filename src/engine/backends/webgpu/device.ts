@@ -76,14 +76,28 @@ const WANTED_LIMITS = [
 ] as const;
 
 /**
+ * Dawn's create() options from DL_WEBGPU_DAWN_TOGGLES, a comma-separated list of Dawn toggles to
+ * enable (e.g. `disable_robustness`, which drops the bounds clamps Tint adds to every array access:
+ * the GPU bench measures GEMM with and without it). Names are Dawn's own and pass through as they are.
+ */
+export function dawnCreateOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  const toggles = (env.DL_WEBGPU_DAWN_TOGGLES ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+  if (!toggles.length) return [];
+  const bad = toggles.find((t) => !/^[a-z0-9_]+$/.test(t));
+  if (bad) throw new DlError(`DL_WEBGPU_DAWN_TOGGLES: '${bad}' is not a Dawn toggle name (lower-case words joined by '_', e.g. disable_robustness)`);
+  return [`enable-dawn-features=${toggles.join(",")}`];
+}
+
+/**
  * Opens the first high-performance adapter and a device on it with the adapter's own limits.
  * Throws a DlError naming what was missing: the package, an adapter, or a device.
  */
 export async function openGpu(): Promise<GpuHandle> {
+  const options = dawnCreateOptions();
   const dawn = await loadDawn();
   let gpu: GPU;
   try {
-    gpu = dawn.create([]);
+    gpu = dawn.create(options);
   } catch (err) {
     throw new DlError(`--device webgpu: no WebGPU adapter found (Dawn failed to start: ${(err as Error).message})`);
   }
