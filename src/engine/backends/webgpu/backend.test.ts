@@ -177,10 +177,36 @@ describe.skipIf(!gpu)(`webgpu backend${why ? ` (skipped: ${why})` : ""}`, () => 
     await checkMatmul(3, 17, 9, 33, false, true, false);
     await checkMatmul(3, 17, 9, 33, true, false, true);
     for (const tile of Object.keys(GEMM_TILES) as Array<keyof typeof GEMM_TILES>) {
+      if ("vec4" in GEMM_TILES[tile]) continue;
       await checkMatmul(2, 131, 133, 45, false, false, false, tile);
       await checkMatmul(1, 9, 130, 17, true, true, false, tile);
     }
     expectExact(await down(G().matmul(up([]), up([]), 1, 2, 3, 0, false, false, 0, 0), 6), new Float32Array(6), "k = 0");
+  });
+
+  it("matmul, vec4 tiles: every transpose, ragged edges in m, n and k, batch strides; auto picks them; others refused", async () => {
+    // 132 x 136 spills past every tile in m and n; k = 44 ends inside a 16-deep slice and past an 8-deep one.
+    for (const tile of Object.keys(GEMM_TILES) as Array<keyof typeof GEMM_TILES>) {
+      if (!("vec4" in GEMM_TILES[tile])) continue;
+      await checkMatmul(2, 132, 136, 44, false, false, false, tile);
+      for (const [tA, tB] of [[true, false], [false, true], [true, true]]) await checkMatmul(1, 12, 132, 20, tA, tB, false, tile);
+      await checkMatmul(3, 8, 4, 4, true, false, true, tile);
+    }
+    const picked: string[] = [];
+    const gpu = G();
+    const matmulWith = gpu.matmulWith;
+    gpu.matmulWith = function (tile, ...rest) {
+      picked.push(tile.name);
+      return matmulWith.call(this, tile, ...rest);
+    };
+    try {
+      await checkMatmul(1, 132, 136, 44, false, true, false); // 132 x 136 >= 128^2, all multiples of 4
+      await checkMatmul(1, 132, 136, 45, false, true, false); // k = 45: B's rows are not whole vec4s
+    } finally {
+      gpu.matmulWith = matmulWith;
+    }
+    expect(picked.map((t) => "vec4" in GEMM_TILES[t as keyof typeof GEMM_TILES])).toEqual([true, false]);
+    expect(() => G().matmulWith(GEMM_TILES.v4_64x64x16, up(rand(6)), up(rand(6)), 1, 2, 2, 3, false, false, 0, 0)).toThrow(/needs whole vec4 rows/);
   });
 
   it("permute, slice and pad move data exactly", async () => {

@@ -8,6 +8,7 @@ import { MAX_RANK, axpyKernel, axpySelfKernel, binaryKernel, copyKernel, fillKer
 import { argmaxKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedReadKernel } from "./wgsl/layout.js";
 import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/reduce.js";
 import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
+import { matmulVec4Kernel, vec4Eligible } from "./wgsl/matmul-vec4.js";
 import { nonFiniteKernel } from "./wgsl/checks.js";
 import {
   avgPoolBackwardKernel, avgPoolKernel, col2imKernel, im2colKernel, maxPoolBackwardKernel, maxPoolKernel,
@@ -236,14 +237,18 @@ export class WebGpuBackend implements Backend {
     if (gy > MAX_GROUPS_X || batch > MAX_GROUPS_X) {
       throw new ShapeError(`matmul: ${batch} x [${m}, ${n}] is too large for one GPU dispatch (at most ${MAX_GROUPS_X * tile.BM} rows and ${MAX_GROUPS_X} batch items)`);
     }
-    this.rt.dispatch(matmulKernel(tile), [m, n, k, aBatchStride, bBatchStride, transA ? 1 : 0, transB ? 1 : 0], [a as GpuBuffer, b as GpuBuffer, out],
-      [Math.ceil(n / tile.BN), gy, batch]);
+    if (tile.vec4 && !vec4Eligible(m, n, k, transA, transB, aBatchStride, bBatchStride)) {
+      throw new ShapeError(`matmul: tile ${tile.name} needs whole vec4 rows (each operand's contiguous extent, n and the batch strides multiples of 4); got ${m}x${k}x${n}${transA ? " transA" : ""}${transB ? " transB" : ""}`);
+    }
+    this.rt.dispatch(tile.vec4 ? matmulVec4Kernel(tile) : matmulKernel(tile), [m, n, k, aBatchStride, bBatchStride, transA ? 1 : 0, transB ? 1 : 0],
+      [a as GpuBuffer, b as GpuBuffer, out], [Math.ceil(n / tile.BN), gy, batch]);
     return out;
   }
 
   matmul(a: Storage, b: Storage, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
     aBatchStride: number, bBatchStride: number): Storage {
-    return this.matmulWith(chooseTile(m, n), a, b, batch, m, n, k, transA, transB, aBatchStride, bBatchStride);
+    const tile = chooseTile(m, n, vec4Eligible(m, n, k, transA, transB, aBatchStride, bBatchStride));
+    return this.matmulWith(tile, a, b, batch, m, n, k, transA, transB, aBatchStride, bBatchStride);
   }
 
   permute(x: Storage, shape: Shape, perm: readonly number[]): Storage {

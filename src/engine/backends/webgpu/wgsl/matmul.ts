@@ -18,6 +18,8 @@ export interface GemmTile {
   BK: number;
   TM: number;
   TN: number;
+  /** Runs `matmulVec4Kernel` (vec4 loads, stores and workgroup reads; shapes `vec4Eligible` accepts). */
+  vec4?: boolean;
 }
 
 export const GEMM_TILES = {
@@ -27,13 +29,22 @@ export const GEMM_TILES = {
   small: { name: "small", BM: 32, BN: 32, BK: 32, TM: 2, TN: 2 },
   /** A handful of rows (the GRBM tutorial's batch of 5). */
   skinny: { name: "skinny", BM: 8, BN: 128, BK: 8, TM: 1, TN: 4 },
+  // The vec4 kernels (wgsl/matmul-vec4.ts), in the shapes GPU SGEMMs are usually built from; which
+  // wins on which GPU is for `npm run bench -- gpu --tiles all` to say.
+  v4_128x128x8: { name: "v4_128x128x8", BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, vec4: true },
+  v4_128x128x16: { name: "v4_128x128x16", BM: 128, BN: 128, BK: 16, TM: 8, TN: 8, vec4: true },
+  v4_128x64x16: { name: "v4_128x64x16", BM: 128, BN: 64, BK: 16, TM: 8, TN: 4, vec4: true },
+  v4_64x64x16: { name: "v4_64x64x16", BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, vec4: true },
 } as const satisfies Record<string, GemmTile>;
 
-/** Picks a tile for an m x n output (a heuristic until measured on real GPUs). */
-export function chooseTile(m: number, n: number): GemmTile {
+/**
+ * Picks a tile for an m x n output (a heuristic until measured on real GPUs); `vec4` says whether
+ * the operands allow the vec4 kernels (`vec4Eligible`).
+ */
+export function chooseTile(m: number, n: number, vec4 = false): GemmTile {
   if (m <= 8 && n >= 64) return GEMM_TILES.skinny;
-  if (m >= 512 && n >= 512) return GEMM_TILES.large;
-  if (m * n >= 128 * 128) return GEMM_TILES.medium;
+  if (m >= 512 && n >= 512) return vec4 ? GEMM_TILES.v4_128x128x8 : GEMM_TILES.large;
+  if (m * n >= 128 * 128) return vec4 ? GEMM_TILES.v4_64x64x16 : GEMM_TILES.medium;
   return GEMM_TILES.small;
 }
 
