@@ -128,14 +128,25 @@ export class WebGpuBackend implements Backend {
     this.rt.dispatch(spec, params, buffers, grid1d(Math.ceil(count / WG)));
   }
 
+  /** Buffer reuse across training steps (step-scope.ts): the runtime lists and takes back buffers. */
+  recordAllocations(list: Storage[] | null): void {
+    this.rt.recordAllocations(list as GpuBuffer[] | null);
+  }
+
+  recycle(s: Storage): void {
+    this.rt.recycle(s as GpuBuffer);
+  }
+
   fromArray(data: ArrayLike<number>): Storage {
     const f = data instanceof Float32Array ? data : Float32Array.from(data);
     return this.rt.upload(f, f.length);
   }
 
   full(n: number, value: number): Storage {
-    // A scalar (every `x.mul(0.5)` lifts its constant) is a 4-byte upload, not a kernel launch.
-    if (n === 1) return this.rt.upload(Float32Array.of(value), 1);
+    // Scalars too (every `x.mul(0.5)` lifts its constant): the value travels in the dispatch's
+    // parameters, and the buffer can be one the last training step released, so the step's bind
+    // groups stay the same step after step (an upload needs a settled buffer, a different one
+    // each time, and each new buffer costs Dawn a new bind group, 5x a dispatch).
     const out = this.rt.alloc(n);
     this.launch(fillKernel, n, [n, 0, f32bits(value)], [out]);
     return out;

@@ -18,6 +18,8 @@ const MAX_PENDING_DISPATCHES = 4096;
 const RING_BYTES = MAX_PENDING_DISPATCHES * PARAM_BYTES;
 /** Freed buffers kept for reuse, in bytes; beyond this they are destroyed. */
 const POOL_LIMIT_BYTES = 1 << 30;
+/** Cached bind groups before the cache starts over (a bound on it; a training loop needs a few hundred). */
+const BIND_CACHE_LIMIT = 1 << 14;
 /** 1-D dispatches wider than this wrap into a second grid dimension (the WebGPU minimum limit). */
 export const MAX_GROUPS_X = 65535;
 
@@ -70,12 +72,18 @@ export class GpuRuntime {
   private readonly pool = new Map<number, GPUBuffer[]>();
   private pooledBytes = 0;
   private released: Array<{ buffer: GPUBuffer; bytes: number }> = [];
+  /** Buffers `recycle` took back since the last submit, by byte size: free for kernel outputs now. */
+  private recycled = new Map<number, GPUBuffer[]>();
+  private recording: GpuBuffer[] | null = null;
   private readonly registry = new FinalizationRegistry<{ buffer: GPUBuffer; bytes: number }>((held) => this.released.push(held));
   private readonly submitHooks = new Set<() => void>();
+  /** Bind groups by layout, then by each bound buffer in turn (see `bindGroup`). */
+  private bindCache = new Map<string, BindCacheNode>();
+  private bindCacheSize = 0;
   private lost = false;
   private firstError: string | null = null;
   /** Counters for tests and the bench. */
-  readonly stats = { dispatches: 0, submits: 0, allocations: 0, reuses: 0, reads: 0 };
+  readonly stats = { dispatches: 0, submits: 0, allocations: 0, reuses: 0, reads: 0, bindGroups: 0, uploads: 0 };
 
   constructor(readonly handle: GpuHandle) {
     this.device = handle.device;
@@ -89,8 +97,24 @@ export class GpuRuntime {
     });
   }
 
-  /** A buffer for `n` 32-bit values (contents undefined unless it is fresh). */
+  /**
+   * A buffer for `n` 32-bit values that kernels will write (contents undefined unless it is
+   * fresh). It may be one a training step released moments ago and recorded dispatches still
+   * read: the queue runs dispatches in recording order, so those reads happen first.
+   */
   alloc(n: number): GpuBuffer {
+    const bytes = roundBytes(Math.max(4, n * 4));
+    const buffer = this.recycled.get(bytes)?.pop();
+    if (!buffer) return this.allocSettled(n);
+    this.stats.reuses++;
+    return this.track(new GpuBuffer(buffer, n), bytes);
+  }
+
+  /**
+   * A buffer no recorded-but-unsubmitted command uses: what `queue.writeBuffer` may fill, since
+   * a write lands before the commands still waiting for the next submit run.
+   */
+  private allocSettled(n: number): GpuBuffer {
     this.checkAlive();
     // Sizes round up to 256 bytes below 64 KiB and to 1/8 of the power of two above, so a
     // training loop's ever-repeating shapes find their buffers again.
@@ -104,16 +128,40 @@ export class GpuRuntime {
       buffer = this.device.createBuffer({ size: bytes, usage: STORAGE | COPY_SRC | COPY_DST });
       this.stats.allocations++;
     }
-    const out = new GpuBuffer(buffer, n);
-    this.registry.register(out, { buffer, bytes });
+    return this.track(new GpuBuffer(buffer, n), bytes);
+  }
+
+  private track(out: GpuBuffer, bytes: number): GpuBuffer {
+    // The buffer object is its own unregister token (held weakly), so recycle/releaseNow can take it back.
+    this.registry.register(out, { buffer: out.buffer, bytes }, out);
+    this.recording?.push(out);
     return out;
   }
 
   /** Uploads values (queued now, so they land before any later dispatch reads them). */
   upload(data: ArrayBufferView & ArrayLike<number>, n: number): GpuBuffer {
-    const out = this.alloc(n);
+    const out = this.allocSettled(n);
     if (n > 0) this.device.queue.writeBuffer(out.buffer, 0, data.buffer, data.byteOffset, n * 4);
+    this.stats.uploads++;
     return out;
+  }
+
+  /** While `list` is set, every buffer handed out is pushed on it (a training step's scope, step-scope.ts). */
+  recordAllocations(list: GpuBuffer[] | null): void {
+    this.recording = list;
+  }
+
+  /**
+   * Takes back a buffer nothing will read after the commands already recorded: kernels may write
+   * it at once (`alloc`), uploads only after the next submit. A step that reuses the last step's
+   * buffers this way binds the same buffers in the same places, so its bind groups are cached.
+   */
+  recycle(b: GpuBuffer): void {
+    if (!this.registry.unregister(b)) return;
+    const bytes = b.buffer.size;
+    let list = this.recycled.get(bytes);
+    if (!list) this.recycled.set(bytes, (list = []));
+    list.push(b.buffer);
   }
 
   /** Returns a scratch buffer to the pool at the next submit, without waiting for the GC. */
@@ -167,9 +215,30 @@ export class GpuRuntime {
    */
   bindGroup(spec: KernelSpec, buffers: readonly GpuBuffer[]): GPUBindGroup {
     const k = this.kernel(spec);
+    // Making a bind group costs Dawn tens of microseconds, several times the dispatch itself, and
+    // a training step binds the same pooled buffers in the same combinations step after step: the
+    // groups are cached by layout and buffer identity. Weak keys: a destroyed buffer is never
+    // pooled again, so its groups become unreachable with it.
+    const layoutKey = `${spec.inputs}/${spec.outputs}`;
+    let node: BindCacheNode | undefined = this.bindCache.get(layoutKey);
+    if (!node) this.bindCache.set(layoutKey, (node = new WeakMap()));
+    for (let i = 0; i < buffers.length - 1; i++) {
+      let next: BindCacheNode | GPUBindGroup | undefined = node.get(buffers[i].buffer);
+      if (!(next instanceof WeakMap)) node.set(buffers[i].buffer, (next = new WeakMap()));
+      node = next;
+    }
+    const last = buffers[buffers.length - 1].buffer;
+    const cached = node.get(last);
+    if (cached && !(cached instanceof WeakMap)) return cached;
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.ring, offset: 0, size: PARAM_BYTES } }];
     for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i].buffer } });
-    return this.device.createBindGroup({ layout: k.layout, entries });
+    const group = this.device.createBindGroup({ layout: k.layout, entries });
+    this.stats.bindGroups++;
+    if (++this.bindCacheSize > BIND_CACHE_LIMIT) {
+      this.bindCache = new Map();
+      this.bindCacheSize = 0;
+    } else node.set(last, group);
+    return group;
   }
 
   /** Submits now unless `dispatches` more fit before the next forced submit (so they go out together). */
@@ -237,10 +306,13 @@ export class GpuRuntime {
       this.encoder = null;
       this.stats.submits++;
     }
-    this.recycle();
+    this.recyclePending();
   }
 
-  private recycle(): void {
+  private recyclePending(): void {
+    // Recycled buffers not reused by now are settled too: into the pool with the rest.
+    for (const [bytes, list] of this.recycled) for (const buffer of list) this.released.push({ buffer, bytes });
+    this.recycled.clear();
     if (this.released.length === 0) return;
     const rel = this.released;
     this.released = [];
@@ -294,6 +366,9 @@ export class GpuRuntime {
     this.handle.destroy();
   }
 }
+
+/** One level of the bind-group cache: the next buffer's level, or (after the last buffer) the group. */
+type BindCacheNode = WeakMap<GPUBuffer, BindCacheNode | GPUBindGroup>;
 
 function roundBytes(bytes: number): number {
   if (bytes <= 65536) return (bytes + 255) & ~255;
