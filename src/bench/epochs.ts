@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveDataDir } from "../data/data-dir.js";
+import { CIFAR10_TRAIN_FILES, cifar10Folder, cifar10RecordCount } from "../data/cifar10.js";
 import { fetchCifar10 } from "../data/fetch-cifar10.js";
 import { makePresetDataset } from "../data/make-dataset.js";
 import { loadMnist, mnistFolder, findIdxFile } from "../data/mnist.js";
@@ -28,6 +29,8 @@ export interface EpochResult {
   threads: number;
   /** PyTorch only: the threads of OpenBLAS's own pool, when not `threads`. */
   blasThreads?: number;
+  /** GRBM only, when the data folder holds part of CIFAR-10: where the patches came from (see cifarSubsetNote). */
+  data?: string;
 }
 
 interface EpochOptions {
@@ -76,6 +79,24 @@ export function cifarDataDir(work: string, log: (s: string) => void): Promise<st
   }
   const dir = join(work, "data");
   return fetchCifar10({ dataDir: dir, from: shared, log }).then(() => dir);
+}
+
+/** CIFAR-10's training images: the GRBM benches' patches come from all of them unless the data folder holds a subset. */
+export const CIFAR10_TRAIN_IMAGES = 50000;
+
+/**
+ * The training images the CIFAR-10 batches in `dataDir` hold. loadCifar10 reads batch files of any
+ * whole number of records, so a data folder may hold a subset (the GPU device kit carries the first
+ * 1000 records of each batch: all 50000 do not fit in what travels to the device machine).
+ */
+export function cifarTrainImages(dataDir: string): number {
+  const folder = cifar10Folder(dataDir);
+  return CIFAR10_TRAIN_FILES.reduce((sum, f) => sum + cifar10RecordCount(join(folder, f)), 0);
+}
+
+/** What a GRBM result's patches came from when that is fewer than CIFAR-10's 50000 training images; else undefined. */
+export function cifarSubsetNote(images: number, patches: number): string | undefined {
+  return images < CIFAR10_TRAIN_IMAGES ? `${patches} patches from ${images} of CIFAR-10's ${CIFAR10_TRAIN_IMAGES} training images` : undefined;
 }
 
 export function mnistDataDir(): string {
@@ -153,22 +174,23 @@ export async function grbmMain(args: string[]): Promise<number> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
     const dataDir = await cifarDataDir(work, log);
-    log(`preparing ${n} patches (dl make-dataset cifar10-patches) ...`);
+    const data = cifarSubsetNote(cifarTrainImages(dataDir), n);
+    log(`preparing ${n} patches (dl make-dataset cifar10-patches)${data ? `: ${data}` : ""} ...`);
     const made = makePresetDataset("cifar10-patches", { dataDir, out: join(work, "patches.pkl"), numPatches: n });
     writeFileSync(join(work, "X.f32"), made.dataset.X);
     writeFileSync(join(work, "grbm.yaml"), GRBM_YAML(join(work, "patches.pkl"), join(work, "grbm.pkl")));
     const threads = Number(process.env.DL_THREADS) || (await import("node:os")).availableParallelism();
     const results: EpochResult[] = [];
     log("dl train (1 epoch) ...");
-    results.push({ bench: "grbm", tool: "dl", examples: n, seconds: runDlTrain(join(work, "grbm.yaml"), join(work, "log.jsonl"), work, {}), threads });
+    results.push({ bench: "grbm", tool: "dl", examples: n, seconds: runDlTrain(join(work, "grbm.yaml"), join(work, "log.jsonl"), work, {}), threads, ...(data && { data }) });
     let note: string | undefined;
     if (o.torch) {
       log("PyTorch (bench/torch_grbm.py) ...");
       const t = runTorch("torch_grbm.py", [join(work, "X.f32"), String(n)], o.torchThreads ?? { intra: threads, blas: threads });
       if ("skipped" in t) note = `PyTorch skipped: ${t.skipped}`;
-      else results.push({ bench: "grbm", tool: "pytorch", examples: n, seconds: t.seconds, threads: t.threads, blasThreads: t.blasThreads });
+      else results.push({ bench: "grbm", tool: "pytorch", examples: n, seconds: t.seconds, threads: t.threads, blasThreads: t.blasThreads, ...(data && { data }) });
     }
-    report(o, results, "grbm", note);
+    report(o, results, "grbm", [note, data && `grbm: ${data}`].filter(Boolean).join("\n") || undefined);
     return 0;
   } finally {
     if (!o.keep) rmSync(work, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { makePresetDataset } from "../data/make-dataset.js";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadMnist } from "../data/mnist.js";
-import { GRBM_YAML, MLP_YAML, cifarDataDir, mnistDataDir, runDlTrain } from "./epochs.js";
+import { GRBM_YAML, MLP_YAML, cifarDataDir, cifarSubsetNote, cifarTrainImages, mnistDataDir, runDlTrain } from "./epochs.js";
 import { findTorchPython, torchEnv } from "./torch.js";
 import { GEMM_TILES, chooseTile, type GemmTile } from "../engine/backends/webgpu/wgsl/matmul.js";
 import { UsageError } from "../util/errors.js";
@@ -81,6 +81,8 @@ export interface GpuEpochResult {
   full: boolean;
   /** Kernel dispatches one training step records (webgpu; counted in-process on a few steps). */
   dispatchesPerStep?: number;
+  /** GRBM only, when the data folder holds part of CIFAR-10: how many training images the patches came from. */
+  data?: string;
 }
 
 export async function runGpuBench(opts: GpuBenchOptions = {}): Promise<GpuGemmResult[]> {
@@ -203,9 +205,11 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
       const yaml = join(work, `${bench}.yaml`);
       const env: Record<string, string> = {};
       let torchArgs: string[];
+      let data: string | undefined;
       if (bench === "grbm") {
         const dataDir = await cifarDataDir(work, log);
-        log(`preparing ${n} CIFAR-10 patches ...`);
+        data = cifarSubsetNote(cifarTrainImages(dataDir), n);
+        log(`preparing ${n} CIFAR-10 patches${data ? ` (${data})` : ""} ...`);
         const made = makePresetDataset("cifar10-patches", { dataDir, out: join(work, "patches.pkl"), numPatches: n });
         writeFileSync(yaml, GRBM_YAML(join(work, "patches.pkl"), join(work, "grbm.pkl")));
         if (opts.torch) writeFileSync(join(work, "X.f32"), made.dataset.X);
@@ -226,7 +230,7 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
         const seconds = runDlTrain(yaml, join(work, `${bench}-${device}.jsonl`), work, env, ["--device", device]);
         const r: GpuEpochResult = {
           what: "epoch", bench, device, adapter: device === "cpu" ? "cpu" : adapter.name,
-          steps: n / e.batch, examples: n, seconds, full: n / e.batch === e.fullSteps,
+          steps: n / e.batch, examples: n, seconds, full: n / e.batch === e.fullSteps, ...(data && { data }),
         };
         if (device === "webgpu" && bench === "grbm") {
           const countYaml = join(work, `${bench}-count.yaml`);
@@ -243,7 +247,7 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
         else {
           const r: GpuEpochResult = {
             what: "epoch", bench, device: "pytorch-cuda", adapter: t.device,
-            steps: n / e.batch, examples: n, seconds: t.seconds, full: n / e.batch === e.fullSteps,
+            steps: n / e.batch, examples: n, seconds: t.seconds, full: n / e.batch === e.fullSteps, ...(data && { data }),
           };
           results.push(r);
           opts.onResult?.(r);
@@ -305,7 +309,8 @@ export function epochLine(r: GpuEpochResult): string {
   const what = `${r.bench} ${r.full ? "epoch" : "slice"}`.padEnd(11);
   return `${what} ${r.device.padEnd(12)} ${String(r.steps).padStart(6)} steps ${r.seconds.toFixed(2).padStart(9)} s  ${((r.seconds / r.steps) * 1000).toFixed(2).padStart(8)} ms/step` +
     `${r.dispatchesPerStep === undefined ? "" : `  ${r.dispatchesPerStep} dispatches/step`}` +
-    `${r.full ? "" : `  (whole epoch ~${((r.seconds / r.steps) * EPOCHS[r.bench].fullSteps).toFixed(0)} s at this rate)`}  [${r.adapter}]`;
+    `${r.full ? "" : `  (whole epoch ~${((r.seconds / r.steps) * EPOCHS[r.bench].fullSteps).toFixed(0)} s at this rate)`}  [${r.adapter}]` +
+    `${r.data ? `  data: ${r.data}` : ""}`;
 }
 
 /** `gpu [--json] [--quick] [--sizes 4096,8192] [--tiles large,medium|all] [--epochs grbm,mlp|none] [--steps N] [--cpu] [--torch] [--no-gemm]` */
