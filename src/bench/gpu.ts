@@ -79,8 +79,13 @@ export interface GpuEpochResult {
   seconds: number;
   /** Whether this was the whole epoch the issue names (not a --steps slice). */
   full: boolean;
-  /** Kernel dispatches one training step records (webgpu; counted in-process on a few steps). */
+  /** webgpu, from a short in-process run (`profileSteps`): kernel dispatches one training step records, */
   dispatchesPerStep?: number;
+  /** new bind groups and new GPU buffers a warm step makes (0 when the step reuses its own), */
+  bindGroupsPerStep?: number;
+  buffersPerStep?: number;
+  /** and the median host time a warm step takes to record (the GPU may still be running it). */
+  hostMsPerStep?: number;
   /** GRBM only, when the data folder holds part of CIFAR-10: how many training images the patches came from. */
   data?: string;
 }
@@ -156,10 +161,10 @@ function spotCheck(a: Float32Array, b: Float32Array, c: Float32Array, s: number)
   return worst;
 }
 
-export const GPU_TABLE_HEADER = "m x k x n            tile     GFLOP/s  check";
+export const GPU_TABLE_HEADER = "m x k x n            tile           GFLOP/s  check";
 
 export function gpuTableLine(r: GpuGemmResult): string {
-  return `${`${r.m} x ${r.k} x ${r.n}`.padEnd(20)} ${r.tile.padEnd(8)} ${r.gflops.toFixed(1).padStart(8)}  ${r.errorBound <= 1 ? "ok" : `WRONG (error ${r.errorBound.toFixed(1)}x the float32 bound)`}`;
+  return `${`${r.m} x ${r.k} x ${r.n}`.padEnd(20)} ${r.tile.padEnd(14)} ${r.gflops.toFixed(1).padStart(8)}  ${r.errorBound <= 1 ? "ok" : `WRONG (error ${r.errorBound.toFixed(1)}x the float32 bound)`}`;
 }
 
 /** The adapter `--device webgpu` would use (opens and frees the device). */
@@ -232,10 +237,12 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
           what: "epoch", bench, device, adapter: device === "cpu" ? "cpu" : adapter.name,
           steps: n / e.batch, examples: n, seconds, full: n / e.batch === e.fullSteps, ...(data && { data }),
         };
-        if (device === "webgpu" && bench === "grbm") {
+        if (device === "webgpu") {
           const countYaml = join(work, `${bench}-count.yaml`);
-          writeFileSync(countYaml, GRBM_YAML(join(work, "patches.pkl"), join(work, "grbm-count.pkl")));
-          r.dispatchesPerStep = await dispatchesPerStep(countYaml, Math.min(10, n / e.batch));
+          writeFileSync(countYaml, bench === "grbm"
+            ? GRBM_YAML(join(work, "patches.pkl"), join(work, "grbm-count.pkl"))
+            : MLP_YAML(env.DL_DATA_PATH, n, join(work, "mlp-count.pkl")));
+          Object.assign(r, await profileSteps(countYaml, Math.min(PROFILE_STEPS, n / e.batch), env));
         }
         results.push(r);
         opts.onResult?.(r);
@@ -262,30 +269,52 @@ export async function runGpuEpochs(opts: GpuEpochOptions = {}): Promise<GpuEpoch
 
 const quiet: TrainReporter = { paramSummary() {}, progress() {}, epochTrained() {}, monitor() {}, log() {} };
 
+/** Steps `profileSteps` trains in-process; the counts come from the second half (warm caches and pools). */
+const PROFILE_STEPS = 40;
+
 /**
- * The kernel dispatches one training step of `yaml` records on the GPU: trains `steps` steps
- * in-process (the timed run is a child process) and counts each SGD step through the runtime's
- * stats; the largest count. The GRBM tutorial's fused step (src/train/fused-grbm.ts) records 2.
+ * What one training step of `yaml` costs the host on the GPU, trained in-process for `steps`
+ * steps (the timed run is a child process): the most kernel dispatches a step records (the GRBM
+ * tutorial's fused step records 2), and over the second half of the steps, the mean new bind
+ * groups and new buffers a step makes (each costs Dawn several dispatches' worth of time; a warm
+ * step should make none) and the median host time a step takes to record.
  */
-async function dispatchesPerStep(yaml: string, steps: number): Promise<number> {
+async function profileSteps(yaml: string, steps: number, env: Record<string, string>): Promise<Pick<GpuEpochResult, "dispatchesPerStep" | "bindGroupsPerStep" | "buffersPerStep" | "hostMsPerStep">> {
   const gpu = await createWebGpuBackend();
   const proto = SGD.prototype;
   const step = proto.step;
-  let most = 0;
+  const stats = gpu.rt.stats;
+  const rows: Array<{ dispatches: number; bindGroups: number; buffers: number; ms: number }> = [];
   proto.step = function (this: SGD): boolean {
-    const before = gpu.rt.stats.dispatches;
+    const before = { ...stats };
+    const t0 = performance.now();
     const more = step.call(this);
-    if (more) most = Math.max(most, gpu.rt.stats.dispatches - before);
+    const ms = performance.now() - t0;
+    if (more) rows.push({ dispatches: stats.dispatches - before.dispatches, bindGroups: stats.bindGroups - before.bindGroups, buffers: stats.allocations - before.allocations, ms });
     return more;
   };
+  const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
+  Object.assign(process.env, env);
   try {
     const handle: GpuBackendHandle = { backend: gpu, description: "bench", destroy() {} };
     await trainFile(yaml, { device: "webgpu", reporter: quiet, openGpu: () => Promise.resolve(handle), overrides: [`algorithm.batches_per_iter=${steps}`] });
-    return most;
   } finally {
     proto.step = step;
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     gpu.destroy();
   }
+  const warm = rows.slice(rows.length >> 1);
+  const mean = (f: (r: (typeof rows)[number]) => number) => warm.reduce((a, r) => a + f(r), 0) / Math.max(1, warm.length);
+  const ms = warm.map((r) => r.ms).sort((a, b) => a - b);
+  return {
+    dispatchesPerStep: Math.max(0, ...rows.map((r) => r.dispatches)),
+    bindGroupsPerStep: mean((r) => r.bindGroups),
+    buffersPerStep: mean((r) => r.buffers),
+    hostMsPerStep: ms[ms.length >> 1] ?? 0,
+  };
 }
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -309,6 +338,7 @@ export function epochLine(r: GpuEpochResult): string {
   const what = `${r.bench} ${r.full ? "epoch" : "slice"}`.padEnd(11);
   return `${what} ${r.device.padEnd(12)} ${String(r.steps).padStart(6)} steps ${r.seconds.toFixed(2).padStart(9)} s  ${((r.seconds / r.steps) * 1000).toFixed(2).padStart(8)} ms/step` +
     `${r.dispatchesPerStep === undefined ? "" : `  ${r.dispatchesPerStep} dispatches/step`}` +
+    `${r.hostMsPerStep === undefined ? "" : ` (host ${r.hostMsPerStep.toFixed(3)} ms, ${r.bindGroupsPerStep!.toFixed(1)} new bind groups, ${r.buffersPerStep!.toFixed(1)} new buffers)`}` +
     `${r.full ? "" : `  (whole epoch ~${((r.seconds / r.steps) * EPOCHS[r.bench].fullSteps).toFixed(0)} s at this rate)`}  [${r.adapter}]` +
     `${r.data ? `  data: ${r.data}` : ""}`;
 }
