@@ -302,6 +302,22 @@ describe.skipIf(!gpu)(`webgpu backend${why ? ` (skipped: ${why})` : ""}`, () => 
     expectExact(await down(ys, 301), x, "assign");
   });
 
+  it("momentum updates parameter and velocity in one pass like the CPU's, with and without Nesterov", async () => {
+    for (const nesterov of [false, true]) {
+      const n = 1001;
+      const [p, v] = [rand(n), rand(n)];
+      const [ps, vs] = [up(p), up(v)];
+      for (let step = 0; step < 3; step++) {
+        const g = rand(n);
+        cpuBackend.momentumInPlace(p, v, g, n, 0.9, 0.05, nesterov);
+        G().momentumInPlace(ps, vs, up(g), n, 0.9, 0.05, nesterov);
+      }
+      // A GPU compiler may fuse m v - lr g into one rounding: a few float32 ulps over 3 steps.
+      expectClose(await down(vs, n), v, `velocity, nesterov ${nesterov}`, 2 ** -20, 1e-7);
+      expectClose(await down(ps, n), p, `parameter, nesterov ${nesterov}`, 2 ** -20, 1e-7);
+    }
+  });
+
   it("trains through Tensor and autodiff: one MLP step equals the CPU's", async () => {
     const X = rand(5 * 12);
     const W1 = rand(12 * 9, -0.5, 0.5);

@@ -4,7 +4,7 @@ import { broadcastStrides, fmt, sizeOf, stridesOf, type Shape } from "../../shap
 import { DlError, ShapeError } from "../../../util/errors.js";
 import { GpuBuffer, GpuRuntime, MAX_GROUPS_X, type KernelSpec } from "./runtime.js";
 import { WG } from "./wgsl/prelude.js";
-import { MAX_RANK, axpyKernel, axpySelfKernel, binaryKernel, copyKernel, fillKernel, unaryKernel, whereKernel } from "./wgsl/elementwise.js";
+import { MAX_RANK, axpyKernel, axpySelfKernel, binaryKernel, copyKernel, fillKernel, momentumKernel, unaryKernel, whereKernel } from "./wgsl/elementwise.js";
 import { argmaxKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedReadKernel } from "./wgsl/layout.js";
 import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/reduce.js";
 import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
@@ -407,6 +407,10 @@ export class WebGpuBackend implements Backend {
   axpyInPlace(y: Storage, x: Storage, alpha: number, n: number): void {
     if (x === y) this.launch(axpySelfKernel, n, [n, 0, f32bits(alpha)], [y as GpuBuffer]);
     else this.launch(axpyKernel, n, [n, 0, f32bits(alpha)], [x as GpuBuffer, y as GpuBuffer]);
+  }
+
+  momentumInPlace(p: Storage, v: Storage, g: Storage, n: number, momentum: number, lr: number, nesterov: boolean): void {
+    this.launch(momentumKernel, n, [n, 0, f32bits(momentum), f32bits(lr), nesterov ? 1 : 0], [g as GpuBuffer, p as GpuBuffer, v as GpuBuffer]);
   }
 
   assignInPlace(y: Storage, x: Storage, n: number): void {

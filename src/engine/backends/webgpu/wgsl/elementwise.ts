@@ -218,6 +218,28 @@ ${entry1d("pu(0u)")}
 };
 
 /**
+ * Momentum's whole update in one pass (the three axpys it replaces were three dispatches a
+ * parameter): v <- m v - lr g, then p <- p + v, or with Nesterov p <- p + m v - lr g, rounding
+ * where the float32 CPU loop does. Words: 0 n, 2 m, 3 lr, 4 nesterov.
+ */
+export const momentumKernel: KernelSpec = {
+  key: "momentum",
+  inputs: 1,
+  outputs: 2,
+  code: /* wgsl */ `
+@group(0) @binding(1) var<storage, read> G: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Pm: array<f32>;
+@group(0) @binding(3) var<storage, read_write> V: array<f32>;
+${entry1d("pu(0u)")}
+  let m = pf(2u);
+  let lg = pf(3u) * G[i];
+  let v = m * V[i] - lg;
+  V[i] = v;
+  if (pu(4u) != 0u) { Pm[i] = (Pm[i] + m * v) - lg; } else { Pm[i] = Pm[i] + v; }
+}`,
+};
+
+/**
  * Y[i] += alpha * Y[i]: axpy with x and y the same buffer (Momentum's v <- m v), which WebGPU
  * cannot bind both read-only and writable in one dispatch.
  */
