@@ -1,5 +1,5 @@
 import type { KernelSpec } from "../runtime.js";
-import type { GemmTile } from "./matmul.js";
+import { gemmEntry, type GemmTile } from "./matmul.js";
 import { memo } from "./prelude.js";
 
 /**
@@ -107,17 +107,7 @@ ${range(4).map((c) => `        Bs[(kq * 4u + ${c}u) * ${BN4}u + col][lane] = rb$
 @group(0) @binding(3) var<storage, read_write> C: array<vec4<f32>>;
 var<workgroup> As: array<vec4<f32>, ${BK * BM4}>;
 var<workgroup> Bs: array<vec4<f32>, ${BK * BN4}>;
-@compute @workgroup_size(${TX}, ${TY})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let M = pu(0u); let N = pu(1u); let K = pu(2u);
-  let tA = pu(5u) != 0u; let tB = pu(6u) != 0u;
-  let aOff = wg.z * pu(3u);
-  let bOff = wg.z * pu(4u);
-  let cOff = wg.z * M * N;
-  let m0 = wg.y * ${BM}u;
-  let n0 = wg.x * ${BN}u;
-  let tx = lid.x; let ty = lid.y;
-  let tid = ty * ${TX}u + tx;
+${gemmEntry(t)}
 ${range(loadsA).map((l) => `  var ra${l}: vec4<f32>;`).join("\n")}
 ${range(loadsB).map((l) => `  var rb${l}: vec4<f32>;`).join("\n")}
 ${range(GM).flatMap((g) => range(4).flatMap((r) => range(GN).map((h) => `  var ${acc(g, r, h)} = vec4<f32>(0.0);`))).join("\n")}

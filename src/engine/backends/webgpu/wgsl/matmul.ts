@@ -72,17 +72,7 @@ export const matmulKernel = memo((t: GemmTile): KernelSpec => {
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 var<workgroup> As: array<f32, ${BK * BM}>;
 var<workgroup> Bs: array<f32, ${BK * BN}>;
-@compute @workgroup_size(${TX}, ${TY})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let M = pu(0u); let N = pu(1u); let K = pu(2u);
-  let tA = pu(5u) != 0u; let tB = pu(6u) != 0u;
-  let aOff = wg.z * pu(3u);
-  let bOff = wg.z * pu(4u);
-  let cOff = wg.z * M * N;
-  let m0 = wg.y * ${BM}u;
-  let n0 = wg.x * ${BN}u;
-  let tx = lid.x; let ty = lid.y;
-  let tid = ty * ${TX}u + tx;
+${gemmEntry(t)}
 ${regs("var acc", TM * TN, " = 0.0")}
   for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
     for (var e = tid; e < ${BM * BK}u; e += ${T}u) {
@@ -116,6 +106,26 @@ ${range(TN).map((j) => `    if (n0 + tx + ${j * TX}u < N) { C[row + n0 + tx + ${
 }`,
   };
 });
+
+/**
+ * The entry point both GEMM kernels share: a TX x TY workgroup per BM x BN tile of C (batch item
+ * wg.z), reading the parameter words into M, N, K, the transpose flags, the batch offsets of A, B
+ * and C (in floats), the tile's corner m0, n0 and the invocation's tx, ty and flat tid.
+ */
+export function gemmEntry(t: GemmTile): string {
+  const TX = t.BN / t.TN;
+  return /* wgsl */ `@compute @workgroup_size(${TX}, ${t.BM / t.TM})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = pu(0u); let N = pu(1u); let K = pu(2u);
+  let tA = pu(5u) != 0u; let tB = pu(6u) != 0u;
+  let aOff = wg.z * pu(3u);
+  let bOff = wg.z * pu(4u);
+  let cOff = wg.z * M * N;
+  let m0 = wg.y * ${t.BM}u;
+  let n0 = wg.x * ${t.BN}u;
+  let tx = lid.x; let ty = lid.y;
+  let tid = ty * ${TX}u + tx;`;
+}
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
