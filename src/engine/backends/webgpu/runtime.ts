@@ -66,6 +66,8 @@ export class GpuRuntime {
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** The pipeline the open pass last set: a run of one kernel (a GRBM epoch's 2 in turn, repeated ops) sets it once. */
+  private passPipeline: GPUComputePipeline | null = null;
   private readonly ring: GPUBuffer;
   private readonly ringHost = new Uint32Array(RING_BYTES / 4);
   private ringUsed = 0;
@@ -261,8 +263,12 @@ export class GpuRuntime {
     if (!this.pass) {
       this.encoder ??= this.device.createCommandEncoder();
       this.pass = this.encoder.beginComputePass();
+      this.passPipeline = null;
     }
-    this.pass.setPipeline(k.pipeline);
+    if (this.passPipeline !== k.pipeline) {
+      this.pass.setPipeline(k.pipeline);
+      this.passPipeline = k.pipeline;
+    }
     this.pass.setBindGroup(0, group, [off]);
     this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.stats.dispatches++;
