@@ -184,13 +184,15 @@ describe.skipIf(!gpu)(`webgpu backend${why ? ` (skipped: ${why})` : ""}`, () => 
     expectExact(await down(G().matmul(up([]), up([]), 1, 2, 3, 0, false, false, 0, 0), 6), new Float32Array(6), "k = 0");
   });
 
-  it("matmul, vec4 tiles: every transpose, ragged edges in m, n and k, batch strides; auto picks them; others refused", async () => {
+  it("matmul, vec4 tiles: every transpose, ragged edges in m, n and k, batch strides, grouped tile walks; auto picks them; others refused", async () => {
     // 132 x 136 spills past every tile in m and n; k = 44 ends inside a 16-deep slice and past an 8-deep one.
     for (const tile of Object.keys(GEMM_TILES) as Array<keyof typeof GEMM_TILES>) {
       if (!("vec4" in GEMM_TILES[tile])) continue;
       await checkMatmul(2, 132, 136, 44, false, false, false, tile);
       for (const [tA, tB] of [[true, false], [false, true], [true, true]]) await checkMatmul(1, 12, 132, 20, tA, tB, false, tile);
       await checkMatmul(3, 8, 4, 4, true, false, true, tile);
+      // 10 tile rows: a whole group of 8 and a short last one, for the tiles that walk C in groups.
+      await checkMatmul(1, 9 * GEMM_TILES[tile].BM + 4, 136, 8, false, false, false, tile);
     }
     const picked: string[] = [];
     const gpu = G();

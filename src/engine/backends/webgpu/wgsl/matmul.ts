@@ -20,6 +20,13 @@ export interface GemmTile {
   TN: number;
   /** Runs `matmulVec4Kernel` (vec4 loads, stores and workgroup reads; shapes `vec4Eligible` accepts). */
   vec4?: boolean;
+  /**
+   * Tiles of C in groups of this many tile rows, walked column by column within a group, instead
+   * of row by row across all of C: workgroups that run at the same time then share panels of A and
+   * B in the L2 cache (at 8192^3 a row-by-row walk streams all of B from memory once per tile row).
+   * Default 1: row by row.
+   */
+  group?: number;
 }
 
 export const GEMM_TILES = {
@@ -31,10 +38,12 @@ export const GEMM_TILES = {
   skinny: { name: "skinny", BM: 8, BN: 128, BK: 8, TM: 1, TN: 4 },
   // The vec4 kernels (wgsl/matmul-vec4.ts), in the shapes GPU SGEMMs are usually built from; which
   // wins on which GPU is for `npm run bench -- gpu --tiles all` to say.
-  v4_128x128x8: { name: "v4_128x128x8", BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, vec4: true },
-  v4_128x128x16: { name: "v4_128x128x16", BM: 128, BN: 128, BK: 16, TM: 8, TN: 8, vec4: true },
-  v4_128x64x16: { name: "v4_128x64x16", BM: 128, BN: 64, BK: 16, TM: 8, TN: 4, vec4: true },
-  v4_64x64x16: { name: "v4_64x64x16", BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, vec4: true },
+  v4_128x128x8: { name: "v4_128x128x8", BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, vec4: true, group: 8 },
+  v4_128x128x16: { name: "v4_128x128x16", BM: 128, BN: 128, BK: 16, TM: 8, TN: 8, vec4: true, group: 8 },
+  /** v4_128x128x16 walking C row by row: the bench's measure of what the grouped walk gains. */
+  v4_128x128x16r: { name: "v4_128x128x16r", BM: 128, BN: 128, BK: 16, TM: 8, TN: 8, vec4: true },
+  v4_128x64x16: { name: "v4_128x64x16", BM: 128, BN: 64, BK: 16, TM: 8, TN: 4, vec4: true, group: 8 },
+  v4_64x64x16: { name: "v4_64x64x16", BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, vec4: true, group: 8 },
 } as const satisfies Record<string, GemmTile>;
 
 /**
@@ -114,15 +123,26 @@ ${range(TN).map((j) => `    if (n0 + tx + ${j * TX}u < N) { C[row + n0 + tx + ${
  */
 export function gemmEntry(t: GemmTile): string {
   const TX = t.BN / t.TN;
+  const G = t.group ?? 1;
+  // Grouped walk (`group`): workgroup p (in launch order) takes tile row first + p' % rows, tile
+  // column p' / rows, where first is its group's first tile row, rows the group's height (the
+  // last group may be shorter) and p' its place in the group.
+  const corner = G === 1 ? `  let m0 = wg.y * ${t.BM}u;
+  let n0 = wg.x * ${t.BN}u;` : `  let p = wg.y * nwg.x + wg.x;
+  let per = ${G}u * nwg.x;
+  let first = (p / per) * ${G}u;
+  let rows = min(nwg.y - first, ${G}u);
+  let q = p - (p / per) * per;
+  let m0 = (first + q % rows) * ${t.BM}u;
+  let n0 = (q / rows) * ${t.BN}u;`;
   return /* wgsl */ `@compute @workgroup_size(${TX}, ${t.BM / t.TM})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let M = pu(0u); let N = pu(1u); let K = pu(2u);
   let tA = pu(5u) != 0u; let tB = pu(6u) != 0u;
   let aOff = wg.z * pu(3u);
   let bOff = wg.z * pu(4u);
   let cOff = wg.z * M * N;
-  let m0 = wg.y * ${t.BM}u;
-  let n0 = wg.x * ${t.BN}u;
+${corner}
   let tx = lid.x; let ty = lid.y;
   let tid = ty * ${TX}u + tx;`;
 }
