@@ -90,8 +90,15 @@ export class GaussianCorruptor extends SeededCorruptor implements ScoreCorruptor
   }
 
   corrupt(x: Tensor): Tensor {
-    const noise = Tensor.from(this.rng.fillNormal(new Float32Array(x.size), 0, this.stdev), x.shape, x.backend);
-    return x.add(noise);
+    return x.add(Tensor.from(this.fillNoise(new Float32Array(x.size)), x.shape, x.backend));
+  }
+
+  /**
+   * The noise `corrupt` adds, drawn from this corruptor's generator into `out` (the fused GPU
+   * step draws its batches' noise here, so it sees the values a CPU run would).
+   */
+  fillNoise(out: Float32Array): Float32Array {
+    return this.rng.fillNormal(out, 0, this.stdev) as Float32Array;
   }
 
   /** sum over dims of (x~ - x)^2 / (2 stdev^2), per row. */

@@ -6,11 +6,9 @@ import type { Cost } from "../costs/cost.js";
 import { SMD } from "../costs/smd.js";
 import type { DenseDesignMatrix } from "../data/dataset.js";
 import { GaussianCorruptor } from "../models/corruptors.js";
-import { decodeRngState, encodeRngState } from "../models/gibbs.js";
 import { GaussianBinaryRBM } from "../models/grbm.js";
 import { GrbmType1 } from "../models/grbm-energy.js";
 import type { Model } from "../models/model.js";
-import { Rng } from "../util/rng.js";
 import type { BatchSelection } from "./iterator.js";
 import type { LearningRule } from "./learning-rules.js";
 import { ExponentialDecay, LinearDecay, type UpdateCallback } from "./update-callbacks.js";
@@ -66,13 +64,8 @@ export function fusedGrbmStep(s: FusedStepSetup): FusedStep | null {
 
   const kernels = new GrbmSmdStep(backend.rt, geometry, s.dataset.X);
   const scales = [...s.scales, 0]; // sigma_driver's scale is unused when sigma is not learned
-  const rng = new Rng(0);
-  // GaussianCorruptor.corrupt's draw, from the corruptor's generator (copied out and back).
-  const fillNoise = (out: Float32Array) => {
-    decodeRngState(rng, corruptor.rngState(), corruptor.className);
-    rng.fillNormal(out, 0, corruptor.stdev);
-    corruptor.loadRngState(encodeRngState(rng));
-  };
+  // GaussianCorruptor.corrupt's draw, from the corruptor's own generator.
+  const fillNoise = (out: Float32Array) => void corruptor.fillNoise(out);
   const settings: GrbmStepSettings = {
     alpha: [0, 0, 0, 0],
     learnSigma: model.learnSigma,
