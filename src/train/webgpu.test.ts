@@ -67,6 +67,25 @@ const MLP = (save: string, device = "") => `!obj:pylearn2.train.Train {
   ${device}
 }`;
 
+/** A small conv net on the 8x8 digits: im2col, max pooling and a max kernel norm on the device. */
+const CONV = (save: string) => `!obj:pylearn2.train.Train {
+  dataset: &train !obj:dl.datasets.Digits { which_set: train, start: 0, stop: 100 },
+  model: !obj:pylearn2.models.mlp.MLP {
+    input_space: !obj:pylearn2.space.Conv2DSpace { shape: [8, 8], num_channels: 1 },
+    layers: [
+      !obj:pylearn2.models.mlp.ConvRectifiedLinear { layer_name: 'h0', output_channels: 4, irange: .05, kernel_shape: [3, 3],
+        pool_shape: [2, 2], pool_stride: [2, 2], max_kernel_norm: 0.5 },
+      !obj:pylearn2.models.mlp.Softmax { layer_name: 'y', n_classes: 10, irange: .05 }
+    ]
+  },
+  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+    batch_size: 20, learning_rate: .05, monitoring_dataset: { 'train': *train },
+    learning_rule: !obj:pylearn2.training_algorithms.learning_rule.Momentum { init_momentum: .5 },
+    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
+  },
+  save_path: "${save}"
+}`;
+
 /** The GRBM tutorial on 100 centred digits. */
 const GRBM = (save: string, stop = 100) => grbmTutorialYaml(save, { stop });
 
@@ -100,7 +119,7 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     expect(readModelFile(join(dir, "grbm-gpu.pkl.ckpt")).metadata.format).toBe("dl-checkpoint/1");
   }, 60_000);
 
-  it("reusing a step's buffers and bind groups in the next step changes no bit: an MLP with momentum, an RBM by SML with its persistent chains", async () => {
+  it("reusing a step's buffers and bind groups in the next step changes no bit: an MLP with momentum, an RBM by SML with its persistent chains, a max-norm conv net", async () => {
     const sml = (save: string) => `!obj:pylearn2.train.Train {
   dataset: &train !obj:dl.datasets.Digits { which_set: train, start: 0, stop: 200 },
   model: !obj:pylearn2.models.rbm.RBM { nvis: 64, nhid: 16, irange: 0.05 },
@@ -112,7 +131,7 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
   save_path: "${save}"
 }`;
     const files = (save: string) => [readModelFile(save), readModelFile(`${save}.ckpt`)];
-    for (const [name, yaml] of [["mlp", MLP], ["sml", sml]] as const) {
+    for (const [name, yaml] of [["mlp", MLP], ["sml", sml], ["conv", CONV]] as const) {
       const before = gpu!.rt.stats.reuses;
       await trainOn(write(`${name}-reuse.yaml`, yaml(join(dir, `${name}-reuse.pkl`))), "webgpu");
       expect(gpu!.rt.stats.reuses - before, name).toBeGreaterThan(100);
@@ -157,6 +176,12 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     const never = (): Promise<GpuBackendHandle> => Promise.reject(new Error("the GPU must not be opened"));
     await trainFile(yaml, { reporter, device: "cpu", openGpu: never, overrides: ["algorithm.termination_criterion.max_epochs=1"] });
     expect(logs.some((l) => l.startsWith("Device:"))).toBe(false);
+  }, 60_000);
+
+  it("a conv net (im2col, max pooling, max kernel norm, momentum) trains there like on the CPU", async () => {
+    const cpu = await trainOn(write("conv-cpu.yaml", CONV(join(dir, "conv-cpu.pkl"))), "cpu");
+    const g = await trainOn(write("conv-gpu.yaml", CONV(join(dir, "conv-gpu.pkl"))), "webgpu");
+    expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
   }, 60_000);
 
   it("a Sigmoid output layer (detection channels: precision, recall, f1) trains there like on the CPU", async () => {
