@@ -90,4 +90,12 @@ export interface Backend {
    * rounded: v = m v - lr g; p = p + v (Nesterov: p = (p + m v) - lr g). Backends without it get axpys.
    */
   momentumInPlace?(p: Storage, v: Storage, g: Storage, n: number, momentum: number, lr: number, nesterov: boolean): void;
+  /**
+   * Optional: rows `sel` (indices, or a range) of a host dataset with rows of `dim` values, cut
+   * from the backend's own copy of the dataset (a GPU uploads it once instead of every batch);
+   * null where it keeps none. The array must not change afterwards.
+   */
+  datasetRows?(data: Float32Array, dim: number, sel: ArrayLike<number> | { start: number; stop: number }): Storage | null;
+  /** Optional, likewise: the one-hot rows [n, depth] of the labels of rows `sel`. */
+  datasetOneHot?(labels: Int32Array, depth: number, sel: ArrayLike<number> | { start: number; stop: number }): Storage | null;
 }

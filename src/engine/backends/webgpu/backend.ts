@@ -2,7 +2,7 @@
 import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, Storage, UnaryOp } from "../../backend.js";
 import { broadcastStrides, fmt, sizeOf, stridesOf, type Shape } from "../../shape.js";
 import { DlError, ShapeError } from "../../../util/errors.js";
-import { GpuBuffer, GpuRuntime, MAX_GROUPS_X, type KernelSpec } from "./runtime.js";
+import { GpuBuffer, GpuRuntime, MAX_GROUPS_X, grid1d, type KernelSpec } from "./runtime.js";
 import { WG } from "./wgsl/prelude.js";
 import { MAX_RANK, axpyKernel, axpySelfKernel, binaryKernel, copyKernel, fillKernel, momentumKernel, unaryKernel, whereKernel } from "./wgsl/elementwise.js";
 import { argmaxKernel, gatherKernel, oneHotKernel, padKernel, scatterAddKernel, stridedReadKernel } from "./wgsl/layout.js";
@@ -10,6 +10,7 @@ import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/redu
 import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
 import { matmulVec4Kernel, vec4Eligible } from "./wgsl/matmul-vec4.js";
 import { nonFiniteKernel } from "./wgsl/checks.js";
+import { DeviceDatasets, type RowSelection } from "./dataset-rows.js";
 import {
   avgPoolBackwardKernel, avgPoolKernel, col2imKernel, im2colKernel, maxPoolBackwardKernel, maxPoolKernel,
 } from "./wgsl/conv.js";
@@ -126,6 +127,16 @@ export class WebGpuBackend implements Backend {
   private launch(spec: KernelSpec, count: number, params: ArrayLike<number>, buffers: readonly GpuBuffer[]): void {
     if (count === 0) return;
     this.rt.dispatch(spec, params, buffers, grid1d(Math.ceil(count / WG)));
+  }
+
+  private datasets: DeviceDatasets | null = null;
+
+  datasetRows(data: Float32Array, dim: number, sel: RowSelection): Storage | null {
+    return (this.datasets ??= new DeviceDatasets(this.rt)).rows(data, dim, sel);
+  }
+
+  datasetOneHot(labels: Int32Array, depth: number, sel: RowSelection): Storage | null {
+    return (this.datasets ??= new DeviceDatasets(this.rt)).oneHot(labels, depth, sel);
   }
 
   /** Buffer reuse across training steps (step-scope.ts): the runtime lists and takes back buffers. */
@@ -426,11 +437,6 @@ function f32bits(v: number): number {
 }
 
 /** A grid of `groups` workgroups, wrapped into a second dimension past the per-dimension limit. */
-function grid1d(groups: number): [number, number] {
-  if (groups <= MAX_GROUPS_X) return [groups, 1];
-  return [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X)];
-}
-
 function rankError(op: string, shape: Shape): ShapeError {
   return new ShapeError(`${op}: ${fmt(shape)} has more than ${MAX_RANK} non-mergeable dimensions, the most the webgpu backend's kernels take`);
 }

@@ -23,6 +23,12 @@ const BIND_CACHE_LIMIT = 1 << 14;
 /** 1-D dispatches wider than this wrap into a second grid dimension (the WebGPU minimum limit). */
 export const MAX_GROUPS_X = 65535;
 
+/** The grid of a 1-D launch of `groups` workgroups (kernels find their place with `flat_id`). */
+export function grid1d(groups: number): [number, number] {
+  if (groups <= MAX_GROUPS_X) return [groups, 1];
+  return [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X)];
+}
+
 let nextId = 1;
 
 /**
@@ -151,6 +157,17 @@ export class GpuRuntime {
   /** While `list` is set, every buffer handed out is pushed on it (a training step's scope, step-scope.ts). */
   recordAllocations(list: GpuBuffer[] | null): void {
     this.recording = list;
+  }
+
+  /** Runs `fn` with that list set aside: for buffers that outlive the step they are made in (a dataset's device copy). */
+  beyondStep<T>(fn: () => T): T {
+    const list = this.recording;
+    this.recording = null;
+    try {
+      return fn();
+    } finally {
+      this.recording = list;
+    }
   }
 
   /**

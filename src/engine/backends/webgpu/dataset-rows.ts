@@ -1,0 +1,83 @@
+import { grid1d, type GpuBuffer, type GpuRuntime, type KernelSpec } from "./runtime.js";
+import { WG } from "./wgsl/prelude.js";
+import { gatherRowsKernel, oneHotRowsKernel } from "./wgsl/rows.js";
+
+/** Row indices staged on the host between submits (4 MiB; a bigger batch is gathered on the host). */
+const STAGE_INDICES = 1 << 20;
+
+/** A batch's rows: dataset indices, or the range [start, stop). */
+export type RowSelection = ArrayLike<number> | { start: number; stop: number };
+
+/**
+ * Training batches cut on the device from datasets uploaded once. Uploading every batch cost a
+ * step a copy of its rows on the host, a 300 KB write (MNIST, batch 100) and new bind groups for
+ * the fresh buffers; now a step stages its row indices on the host and records one gather kernel
+ * into a buffer the last step released, so its bind groups repeat. The indices of all steps
+ * between two submits go to the device in one write just before the submit, as the fused GRBM
+ * step's do (grbm-step.ts).
+ *
+ * Datasets are found by their host array (a WeakMap: a dropped dataset frees its device copy),
+ * so the arrays must not change while training: dl's datasets never change after loading.
+ */
+export class DeviceDatasets {
+  private readonly uploaded = new WeakMap<Float32Array | Int32Array, GpuBuffer | null>();
+  private readonly host = new Uint32Array(STAGE_INDICES);
+  private readonly stage: GpuBuffer;
+  /** Indices [0, filled) of `host` wait for the next submit. */
+  private readonly pending = { filled: 0 };
+
+  constructor(private readonly rt: GpuRuntime) {
+    this.stage = rt.beyondStep(() => rt.alloc(STAGE_INDICES));
+    const { pending, host, stage } = this;
+    rt.beforeSubmit(() => {
+      if (pending.filled > 0) rt.device.queue.writeBuffer(stage.buffer, 0, host.buffer, 0, pending.filled * 4);
+      pending.filled = 0;
+    });
+  }
+
+  /** Rows `sel` of `data` (rows of `dim` values) as a new buffer, or null when the device cannot hold the dataset. */
+  rows(data: Float32Array, dim: number, sel: RowSelection): GpuBuffer | null {
+    return this.launch(gatherRowsKernel, data, sel, count(sel) * dim, dim);
+  }
+
+  /** One-hot rows [n, depth] of the labels of rows `sel`, or null as for `rows`. */
+  oneHot(labels: Int32Array, depth: number, sel: RowSelection): GpuBuffer | null {
+    return this.launch(oneHotRowsKernel, labels, sel, count(sel) * depth, depth);
+  }
+
+  private launch(spec: KernelSpec, data: Float32Array | Int32Array, sel: RowSelection, total: number, width: number): GpuBuffer | null {
+    const src = this.onDevice(data);
+    const n = count(sel);
+    if (!src || n > STAGE_INDICES) return null;
+    let first: number;
+    let contiguous = 0;
+    if ("start" in sel) {
+      first = sel.start;
+      contiguous = 1;
+    } else {
+      if (this.pending.filled + n > STAGE_INDICES) this.rt.flush(); // writes the staged indices
+      first = this.pending.filled;
+      for (let r = 0; r < n; r++) this.host[first + r] = sel[r];
+      this.pending.filled += n;
+    }
+    const out = this.rt.alloc(total);
+    if (total === 0) return out;
+    this.rt.dispatch(spec, [first, total, width, contiguous], [src, this.stage, out], grid1d(Math.ceil(total / WG)));
+    return out;
+  }
+
+  /** The device copy of a dataset array, uploaded on first use; null when it exceeds one storage binding. */
+  private onDevice(data: Float32Array | Int32Array): GpuBuffer | null {
+    let buf = this.uploaded.get(data);
+    if (buf === undefined) {
+      const fits = data.byteLength <= this.rt.device.limits.maxStorageBufferBindingSize;
+      buf = fits ? this.rt.beyondStep(() => this.rt.upload(data, data.length)) : null;
+      this.uploaded.set(data, buf);
+    }
+    return buf;
+  }
+}
+
+function count(sel: RowSelection): number {
+  return "start" in sel ? sel.stop - sel.start : sel.length;
+}
