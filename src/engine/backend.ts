@@ -90,6 +90,8 @@ export interface Backend {
    * rounded: v = m v - lr g; p = p + v (Nesterov: p = (p + m v) - lr g). Backends without it get axpys.
    */
   momentumInPlace?(p: Storage, v: Storage, g: Storage, n: number, momentum: number, lr: number, nesterov: boolean): void;
+  /** Optional: x repeated along its size-1 (or missing leading) axes to `outShape`, values copied as they are. */
+  broadcastTo?(x: Storage, shape: Shape, outShape: Shape): Storage;
   /**
    * Optional: rows `sel` (indices, or a range) of a host dataset with rows of `dim` values, cut
    * from the backend's own copy of the dataset (a GPU uploads it once instead of every batch);

@@ -278,8 +278,9 @@ export class Tensor {
     const out = broadcastShapes("expand", this.shape, shape);
     assertShape(shapeEq(out, shape), () => `expand: ${fmt(this.shape)} cannot be broadcast to ${fmt(shape)}`);
     if (shapeEq(this.shape, shape)) return this;
-    const zero = this.backend.full(1, 0);
-    return make("expand", [this], this.backend.binary("add", this.data, this.shape, zero, [], out), out, {});
+    const b = this.backend;
+    if (b.broadcastTo) return make("expand", [this], b.broadcastTo(this.data, this.shape, out), out, {});
+    return make("expand", [this], b.binary("add", this.data, this.shape, b.full(1, 0), [], out), out, {});
   }
 
   permute(perm: readonly number[]): Tensor {

@@ -211,6 +211,17 @@ describe.skipIf(!gpu)(`webgpu backend${why ? ` (skipped: ${why})` : ""}`, () => 
     expect(() => G().matmulWith(GEMM_TILES.v4_64x64x16, up(rand(6)), up(rand(6)), 1, 2, 2, 3, false, false, 0, 0)).toThrow(/needs whole vec4 rows/);
   });
 
+  it("broadcastTo repeats values along size-1 and missing leading axes, exactly, -0 kept", async () => {
+    for (const [shape, out] of [[[3, 1], [3, 5]], [[4], [2, 3, 4]], [[2, 1, 3], [2, 4, 3]], [[1, 1], [6, 7]], [[5], [5]]] as const) {
+      const x = rand(sizeOf(shape));
+      const want = ref(cpuBackend.binary("add", x, shape, Float32Array.of(0), [], out)); // x + 0, broadcast
+      expectExact(await down(G().broadcastTo(up(x), shape, out), want.length), want, `broadcastTo ${shape} -> ${out}`);
+    }
+    const signed = await down(G().broadcastTo(up([-0, 2]), [2, 1], [2, 2]), 4);
+    expect([...signed].map((v) => Object.is(v, -0))).toEqual([true, true, false, false]); // x + 0 would give +0
+    expect([...signed]).toEqual([-0, -0, 2, 2]);
+  });
+
   it("permute, slice and pad move data exactly", async () => {
     const shape = [2, 3, 5, 7];
     const x = rand(sizeOf(shape));

@@ -293,6 +293,11 @@ export class WebGpuBackend implements Backend {
     return this.stridedRead(x, perm.map((p) => shape[p]), perm.map((p) => inStr[p]), 0, "permute");
   }
 
+  /** One strided read with stride 0 on the broadcast axes (x + 0 was a fill and an add). */
+  broadcastTo(x: Storage, shape: Shape, outShape: Shape): Storage {
+    return this.stridedRead(x, outShape, broadcastStrides(shape, outShape), 0, "expand");
+  }
+
   slice(x: Storage, shape: Shape, starts: readonly number[], outShape: Shape): Storage {
     const inStr = stridesOf(shape);
     let base = 0;
