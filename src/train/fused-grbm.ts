@@ -62,7 +62,9 @@ export function fusedGrbmStep(s: FusedStepSetup): FusedStep | null {
   const geometry = { nvis: model.W.shape[0], nhid: model.W.shape[1], batch: s.batchSize };
   if (s.dataset.dim !== geometry.nvis || grbmStepUnfit(backend.rt, geometry, s.dataset.numExamples) !== null) return null;
 
-  const kernels = new GrbmSmdStep(backend.rt, geometry, s.dataset.X);
+  const X = backend.datasetOnDevice(s.dataset.X);
+  if (!X) return null;
+  const kernels = new GrbmSmdStep(backend.rt, geometry, X);
   const scales = [...s.scales, 0]; // sigma_driver's scale is unused when sigma is not learned
   // GaussianCorruptor.corrupt's draw, from the corruptor's own generator.
   const fillNoise = (out: Float32Array) => void corruptor.fillNoise(out);

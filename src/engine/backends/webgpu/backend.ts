@@ -131,6 +131,11 @@ export class WebGpuBackend implements Backend {
 
   private datasets: DeviceDatasets | null = null;
 
+  /** The device's copy of a dataset array (uploaded once, shared by everything that cuts batches from it), or null when too large. */
+  datasetOnDevice(data: Float32Array): GpuBuffer | null {
+    return (this.datasets ??= new DeviceDatasets(this.rt)).onDevice(data);
+  }
+
   datasetRows(data: Float32Array, dim: number, sel: RowSelection): Storage | null {
     return (this.datasets ??= new DeviceDatasets(this.rt)).rows(data, dim, sel);
   }

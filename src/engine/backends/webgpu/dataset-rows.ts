@@ -67,7 +67,7 @@ export class DeviceDatasets {
   }
 
   /** The device copy of a dataset array, uploaded on first use; null when it exceeds one storage binding. */
-  private onDevice(data: Float32Array | Int32Array): GpuBuffer | null {
+  onDevice(data: Float32Array | Int32Array): GpuBuffer | null {
     let buf = this.uploaded.get(data);
     if (buf === undefined) {
       const fits = data.byteLength <= this.rt.device.limits.maxStorageBufferBindingSize;

@@ -38,7 +38,7 @@ async function run(stepsPerBlock: number, flushEveryStep: boolean, offset = 0): 
   const up = (a: Float32Array) => rt.upload(a, a.length);
   const p = { W: up(normal(G.nvis * G.nhid, 0.3)), biasVis: up(normal(G.nvis, 0.1)), biasHid: up(normal(G.nhid, 0.1)), sigmaDriver: up(Float32Array.of(1)) };
   const s: GrbmStepSettings = { alpha: [-1e-3, -1e-3, -1e-3, -1e-3], learnSigma: true, driverMin: 0.5, driverMax: 2, sigmaLrScale: 1, noiseStdev: 0.5 };
-  const step = new GrbmSmdStep(rt, G, data, stepsPerBlock);
+  const step = new GrbmSmdStep(rt, G, up(data), stepsPerBlock);
   const noise = new Rng(11);
   const order = new Rng(13);
   for (let t = 0; t < STEPS; t++) {

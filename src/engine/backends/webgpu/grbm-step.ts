@@ -60,8 +60,7 @@ function bits(v: number): number {
 }
 
 /**
- * Runs GRBM + SMD + SGD steps on the device (kernels: ./wgsl/grbm.ts) with the dataset uploaded
- * once. A step records two dispatches and copies its noise and row indices into a host block; the
+ * Runs GRBM + SMD + SGD steps on the device (kernels: ./wgsl/grbm.ts) on a dataset kept there. A step records two dispatches and copies its noise and row indices into a host block; the
  * block goes to the device in one write just before the runtime's next submit (which happens when
  * the training loop paces itself, a read-back needs it, or the block is full), so nothing is
  * submitted or read per step. The rows of the step are gathered on the device from the indices.
@@ -81,9 +80,12 @@ export class GrbmSmdStep {
   private readonly updateSpec: KernelSpec;
   private readonly updateGroups: [number, number];
 
-  /** `stepsPerBlock`: how many steps' inputs a host block stages (tests make it small). */
-  constructor(private readonly rt: GpuRuntime, private readonly g: GrbmStepGeometry, data: Float32Array, private readonly stepsPerBlock = STEPS_PER_BLOCK) {
-    this.X = rt.upload(data, data.length);
+  /**
+   * `X`: the dataset on the device (rows of nvis values; the backend's copy, which the monitor
+   * shares). `stepsPerBlock`: how many steps' inputs a host block stages (tests make it small).
+   */
+  constructor(private readonly rt: GpuRuntime, private readonly g: GrbmStepGeometry, X: GpuBuffer, private readonly stepsPerBlock = STEPS_PER_BLOCK) {
+    this.X = X;
     this.work = rt.alloc(grbmWorkLayout(g.nvis, g.nhid, g.batch).size);
     this.slotWords = g.batch * g.nvis + g.batch;
     this.host = new ArrayBuffer(stepsPerBlock * this.slotWords * 4);
