@@ -120,7 +120,11 @@ setup() {
   # The Vulkan loader and libGLdispatch (NVIDIA's driver library links it), unless the image has them.
   local deb lib
   for deb in "$kit"/deb/*.deb; do
-    case "$(basename "$deb")" in libvulkan1_*) lib=libvulkan.so.1 ;; libglvnd0_*) lib=libGLdispatch.so.0 ;; *) lib=none ;; esac
+    case "$(basename "$deb")" in
+      libvulkan1_*) lib=libvulkan.so.1 ;; libglvnd0_*) lib=libGLdispatch.so.0 ;; libegl1_*) lib=libEGL.so.1 ;;
+      libopengl0_*) lib=libOpenGL.so.0 ;; libgl1_*) lib=libGL.so.1 ;; libglx0_*) lib=libGLX.so.0 ;; libgles2_*) lib=libGLESv2.so.2 ;;
+      *) lib=none ;;
+    esac
     if [ "${DL_KIT_NO_ROOT_UNPACK:-0}" = 1 ]; then
       dpkg -x "$deb" "$work/root" && log "unpacked $(basename "$deb") under $work/root"
     elif ldconfig -p | grep -q "$lib "; then

@@ -13,8 +13,9 @@
 #                    cifar10/cifar-10-batches-bin/data_batch_{1..5}.bin holding the first
 #                    CIFAR10_RECORDS (1000) records of each real batch: all 50000 images do not fit
 #                    in the 64 MiB that travels; the bench says so in its GRBM results (`data`)
-#   deb/             the Vulkan loader (libvulkan1) and libglvnd0 (libGLdispatch, which NVIDIA's
-#                    Vulkan driver library links) from this machine's apt sources, for `dpkg -x`
+#   deb/             the Vulkan loader (libvulkan1), libglvnd0 (libGLdispatch, which NVIDIA's Vulkan
+#                    driver library links) and the other GL loaders the device README names, from this
+#                    machine's apt sources, for `dpkg -x`
 #   MANIFEST         sizes, sha256, the git HEAD and src/ digest the kit was built from
 # Fails when .devcarry plus the files that travel anyway would pass 62 MiB (the limit is 64).
 set -euo pipefail
@@ -80,12 +81,17 @@ else
 fi
 
 # 4. The Vulkan loader (the device README's recipe: amd64 package lists of this machine's sources).
-if ! ls "$kit"/deb/libvulkan1_*.deb "$kit"/deb/libglvnd0_*.deb >/dev/null 2>&1; then
-  say "apt-get download libvulkan1 libglvnd0 ..."
+# The whole set the device README names for headless Vulkan/GL there (seen working on the H200),
+# ~0.5 MB; device-bench.sh unpacks only those whose library the image lacks.
+debs=(libvulkan1 libglvnd0 libegl1 libopengl0 libgl1 libglx0 libgles2)
+missing=()
+for d in "${debs[@]}"; do ls "$kit"/deb/"${d}"_*.deb >/dev/null 2>&1 || missing+=("$d"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "apt-get download ${missing[*]} ..."
   mkdir -p /tmp/amd64/partial
   o=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64)
   apt-get "${o[@]}" -qq update
-  (cd "$kit/deb" && apt-get "${o[@]}" -qq download libvulkan1 libglvnd0)
+  (cd "$kit/deb" && apt-get "${o[@]}" -qq download "${missing[@]}")
 fi
 
 # 5. MANIFEST; the src digest lets device-bench.sh warn when dist/ was built from other sources.
