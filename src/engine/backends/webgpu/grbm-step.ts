@@ -75,7 +75,6 @@ export class GrbmSmdStep {
   private readonly steps: GpuBuffer;
   /** Slots [0, filled) are staged on the host, not yet written to `steps`. */
   private readonly pending = { filled: 0 };
-  private bound: { key: GpuBuffer[]; rows: GPUBindGroup; update: GPUBindGroup } | null = null;
   private readonly rowsSpec: KernelSpec;
   private readonly updateSpec: KernelSpec;
   private readonly updateGroups: [number, number];
@@ -131,24 +130,14 @@ export class GrbmSmdStep {
     const idx = base + batch * nvis;
     if ("start" in rows) for (let r = 0; r < n; r++) this.hostU[idx + r] = rows.start + r;
     else for (let r = 0; r < n; r++) this.hostU[idx + r] = rows[r];
-    const b = this.bindings(p);
-    this.rt.dispatchBound(this.rowsSpec, [base, bits(s.sigmaLrScale), bits(1 / (s.noiseStdev * s.noiseStdev)), bits(2 / (n * nvis))], b.rows, [n]);
-    this.rt.dispatchBound(this.updateSpec, [
+    // The runtime caches the two bind groups: made again only when a parameter's buffer changed
+    // (e.g. a checkpoint was loaded).
+    const params = [p.W, p.biasVis, p.biasHid, p.sigmaDriver];
+    this.rt.dispatch(this.rowsSpec, [base, bits(s.sigmaLrScale), bits(1 / (s.noiseStdev * s.noiseStdev)), bits(2 / (n * nvis))],
+      [this.X, this.steps, ...params, this.work], [n]);
+    this.rt.dispatch(this.updateSpec, [
       n, bits(s.alpha[0]), bits(s.alpha[1]), bits(s.alpha[2]), bits(s.alpha[3]),
       s.learnSigma ? 1 : 0, bits(s.driverMin), bits(s.driverMax), bits(s.sigmaLrScale),
-    ], b.update, this.updateGroups);
-  }
-
-  /** The bind groups, made again only when a parameter's buffer changed (e.g. a checkpoint was loaded). */
-  private bindings(p: GrbmStepParams): { rows: GPUBindGroup; update: GPUBindGroup } {
-    const key = [p.W, p.biasVis, p.biasHid, p.sigmaDriver];
-    if (!this.bound || key.some((b, i) => b !== this.bound!.key[i])) {
-      this.bound = {
-        key,
-        rows: this.rt.bindGroup(this.rowsSpec, [this.X, this.steps, ...key, this.work]),
-        update: this.rt.bindGroup(this.updateSpec, [this.work, ...key]),
-      };
-    }
-    return this.bound;
+    ], [this.work, ...params], this.updateGroups);
   }
 }

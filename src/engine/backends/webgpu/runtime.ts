@@ -225,15 +225,16 @@ export class GpuRuntime {
    */
   dispatch(spec: KernelSpec, params: ArrayLike<number>, buffers: readonly GpuBuffer[], groups: readonly [number, number?, number?]): void {
     this.checkAlive();
-    this.dispatchBound(spec, params, this.bindGroup(spec, buffers), groups);
+    const k = this.kernel(spec);
+    this.record(k, params, this.groupFor(k, spec, buffers), groups);
   }
 
-  /**
-   * The bindings of one kernel's inputs then outputs, for `dispatchBound`: a step that runs the
-   * same kernels on the same buffers thousands of times makes them once (fused-grbm).
-   */
+  /** The bindings of one kernel's inputs then outputs (made once per buffer combination, see `groupFor`). */
   bindGroup(spec: KernelSpec, buffers: readonly GpuBuffer[]): GPUBindGroup {
-    const k = this.kernel(spec);
+    return this.groupFor(this.kernel(spec), spec, buffers);
+  }
+
+  private groupFor(k: Kernel, spec: KernelSpec, buffers: readonly GpuBuffer[]): GPUBindGroup {
     // Making a bind group costs Dawn tens of microseconds, several times the dispatch itself, and
     // a training step binds the same pooled buffers in the same combinations step after step: the
     // groups are cached by layout and buffer identity. Weak keys: a destroyed buffer is never
@@ -265,10 +266,7 @@ export class GpuRuntime {
     if (this.ringUsed + dispatches * PARAM_BYTES > RING_BYTES) this.flush();
   }
 
-  /** Records one dispatch with bindings made by `bindGroup` for the same kernel. */
-  dispatchBound(spec: KernelSpec, params: ArrayLike<number>, group: GPUBindGroup, groups: readonly [number, number?, number?]): void {
-    this.checkAlive();
-    const k = this.kernel(spec);
+  private record(k: Kernel, params: ArrayLike<number>, group: GPUBindGroup, groups: readonly [number, number?, number?]): void {
     if (this.ringUsed + PARAM_BYTES > RING_BYTES) this.flush();
     const off = this.ringUsed;
     const w = off / 4;
