@@ -30,6 +30,9 @@ export interface Conv2dGeometry {
   ow: number;
 }
 
+/** Rows of a dataset: their indices, or the range [start, stop). */
+export type RowSelection = ArrayLike<number> | { start: number; stop: number };
+
 export interface Backend {
   readonly name: string;
   /** True when `readSync` works (CPU backends). */
@@ -97,7 +100,7 @@ export interface Backend {
    * from the backend's own copy of the dataset (a GPU uploads it once instead of every batch);
    * null where it keeps none. The array must not change afterwards.
    */
-  datasetRows?(data: Float32Array, dim: number, sel: ArrayLike<number> | { start: number; stop: number }): Storage | null;
+  datasetRows?(data: Float32Array, dim: number, sel: RowSelection): Storage | null;
   /** Optional, likewise: the one-hot rows [n, depth] of the labels of rows `sel`. */
-  datasetOneHot?(labels: Int32Array, depth: number, sel: ArrayLike<number> | { start: number; stop: number }): Storage | null;
+  datasetOneHot?(labels: Int32Array, depth: number, sel: RowSelection): Storage | null;
 }

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, Storage, UnaryOp } from "../../backend.js";
+import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, RowSelection, Storage, UnaryOp } from "../../backend.js";
 import { broadcastStrides, fmt, sizeOf, stridesOf, type Shape } from "../../shape.js";
 import { DlError, ShapeError } from "../../../util/errors.js";
 import { GpuBuffer, GpuRuntime, MAX_GROUPS_X, grid1d, type KernelSpec } from "./runtime.js";
@@ -10,7 +10,7 @@ import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/redu
 import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
 import { matmulVec4Kernel, vec4Eligible } from "./wgsl/matmul-vec4.js";
 import { nonFiniteKernel } from "./wgsl/checks.js";
-import { DeviceDatasets, type RowSelection } from "./dataset-rows.js";
+import { DeviceDatasets } from "./dataset-rows.js";
 import {
   avgPoolBackwardKernel, avgPoolKernel, col2imKernel, im2colKernel, maxPoolBackwardKernel, maxPoolKernel,
 } from "./wgsl/conv.js";
@@ -129,19 +129,24 @@ export class WebGpuBackend implements Backend {
     this.rt.dispatch(spec, params, buffers, grid1d(Math.ceil(count / WG)));
   }
 
-  private datasets: DeviceDatasets | null = null;
+  private deviceDatasets: DeviceDatasets | null = null;
+
+  /** Made at first use: its index buffer and submit hook cost nothing to a backend that never cuts batches. */
+  private get datasets(): DeviceDatasets {
+    return (this.deviceDatasets ??= new DeviceDatasets(this.rt));
+  }
 
   /** The device's copy of a dataset array (uploaded once, shared by everything that cuts batches from it), or null when too large. */
   datasetOnDevice(data: Float32Array): GpuBuffer | null {
-    return (this.datasets ??= new DeviceDatasets(this.rt)).onDevice(data);
+    return this.datasets.onDevice(data);
   }
 
   datasetRows(data: Float32Array, dim: number, sel: RowSelection): Storage | null {
-    return (this.datasets ??= new DeviceDatasets(this.rt)).rows(data, dim, sel);
+    return this.datasets.rows(data, dim, sel);
   }
 
   datasetOneHot(labels: Int32Array, depth: number, sel: RowSelection): Storage | null {
-    return (this.datasets ??= new DeviceDatasets(this.rt)).oneHot(labels, depth, sel);
+    return this.datasets.oneHot(labels, depth, sel);
   }
 
   /** Buffer reuse across training steps (step-scope.ts): the runtime lists and takes back buffers. */

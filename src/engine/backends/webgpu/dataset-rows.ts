@@ -1,3 +1,4 @@
+import type { RowSelection } from "../../backend.js";
 import { grid1d, type GpuBuffer, type GpuRuntime, type KernelSpec } from "./runtime.js";
 import { WG } from "./wgsl/prelude.js";
 import { gatherRowsKernel, oneHotRowsKernel } from "./wgsl/rows.js";
@@ -5,8 +6,6 @@ import { gatherRowsKernel, oneHotRowsKernel } from "./wgsl/rows.js";
 /** Row indices staged on the host between submits (4 MiB; a bigger batch is gathered on the host). */
 const STAGE_INDICES = 1 << 20;
 
-/** A batch's rows: dataset indices, or the range [start, stop). */
-export type RowSelection = ArrayLike<number> | { start: number; stop: number };
 
 /**
  * Training batches cut on the device from datasets uploaded once. Uploading every batch cost a
@@ -37,17 +36,18 @@ export class DeviceDatasets {
 
   /** Rows `sel` of `data` (rows of `dim` values) as a new buffer, or null when the device cannot hold the dataset. */
   rows(data: Float32Array, dim: number, sel: RowSelection): GpuBuffer | null {
-    return this.launch(gatherRowsKernel, data, sel, count(sel) * dim, dim);
+    return this.launch(gatherRowsKernel, data, sel, dim);
   }
 
   /** One-hot rows [n, depth] of the labels of rows `sel`, or null as for `rows`. */
   oneHot(labels: Int32Array, depth: number, sel: RowSelection): GpuBuffer | null {
-    return this.launch(oneHotRowsKernel, labels, sel, count(sel) * depth, depth);
+    return this.launch(oneHotRowsKernel, labels, sel, depth);
   }
 
-  private launch(spec: KernelSpec, data: Float32Array | Int32Array, sel: RowSelection, total: number, width: number): GpuBuffer | null {
+  /** `width` values per batch row: the dataset's row length, or the one-hot depth. */
+  private launch(spec: KernelSpec, data: Float32Array | Int32Array, sel: RowSelection, width: number): GpuBuffer | null {
     const src = this.onDevice(data);
-    const n = count(sel);
+    const n = "start" in sel ? sel.stop - sel.start : sel.length;
     if (!src || n > STAGE_INDICES) return null;
     let first: number;
     let contiguous = 0;
@@ -60,6 +60,7 @@ export class DeviceDatasets {
       for (let r = 0; r < n; r++) this.host[first + r] = sel[r];
       this.pending.filled += n;
     }
+    const total = n * width;
     const out = this.rt.alloc(total);
     if (total === 0) return out;
     this.rt.dispatch(spec, [first, total, width, contiguous], [src, this.stage, out], grid1d(Math.ceil(total / WG)));
@@ -76,8 +77,4 @@ export class DeviceDatasets {
     }
     return buf;
   }
-}
-
-function count(sel: RowSelection): number {
-  return "start" in sel ? sel.stop - sel.start : sel.length;
 }
