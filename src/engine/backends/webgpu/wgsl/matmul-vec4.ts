@@ -1,5 +1,5 @@
 import type { KernelSpec } from "../runtime.js";
-import { gemmEntry, type GemmTile } from "./matmul.js";
+import { gemmEntry, range, type GemmTile } from "./matmul.js";
 import { memo } from "./prelude.js";
 
 /**
@@ -40,7 +40,6 @@ export const matmulVec4Kernel = memo((t: GemmTile): KernelSpec => {
   const BM4 = BM / 4;
   const BN4 = BN / 4;
   const BK4 = BK / 4;
-  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const acc = (g: number, r: number, h: number) => `acc_${g}_${r}_${h}`;
 
   // Element e of a slice (e = tid + l*T). Untransposed A is M x K: vec4s run along k, so a vec4

@@ -147,7 +147,8 @@ ${corner}
   let tid = ty * ${TX}u + tx;`;
 }
 
-function range(n: number): number[] {
+/** 0 .. n-1: the unrolled registers and statements the GEMM generators write out. */
+export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
