@@ -1,5 +1,6 @@
 import type { RowSelection } from "../../backend.js";
 import { grid1d, type GpuBuffer, type GpuRuntime, type KernelSpec } from "./runtime.js";
+import { SubmitStage } from "./submit-stage.js";
 import { WG } from "./wgsl/prelude.js";
 import { gatherRowsKernel, oneHotRowsKernel } from "./wgsl/rows.js";
 
@@ -12,26 +13,18 @@ const STAGE_INDICES = 1 << 20;
  * step a copy of its rows on the host, a 300 KB write (MNIST, batch 100) and new bind groups for
  * the fresh buffers; now a step stages its row indices on the host and records one gather kernel
  * into a buffer the last step released, so its bind groups repeat. The indices of all steps
- * between two submits go to the device in one write just before the submit, as the fused GRBM
- * step's do (grbm-step.ts).
+ * between two submits go to the device in one write just before the submit (a SubmitStage, as
+ * the fused GRBM step's noise and indices do).
  *
  * Datasets are found by their host array (a WeakMap: a dropped dataset frees its device copy),
  * so the arrays must not change while training: dl's datasets never change after loading.
  */
 export class DeviceDatasets {
   private readonly uploaded = new WeakMap<Float32Array | Int32Array, GpuBuffer | null>();
-  private readonly host = new Uint32Array(STAGE_INDICES);
-  private readonly stage: GpuBuffer;
-  /** Indices [0, filled) of `host` wait for the next submit. */
-  private readonly pending = { filled: 0 };
+  private readonly stage: SubmitStage;
 
   constructor(private readonly rt: GpuRuntime) {
-    this.stage = rt.beyondStep(() => rt.alloc(STAGE_INDICES));
-    const { pending, host, stage } = this;
-    rt.beforeSubmit(() => {
-      if (pending.filled > 0) rt.device.queue.writeBuffer(stage.buffer, 0, host.buffer, 0, pending.filled * 4);
-      pending.filled = 0;
-    });
+    this.stage = new SubmitStage(rt, STAGE_INDICES);
   }
 
   /** Rows `sel` of `data` (rows of `dim` values) as a new buffer, or null when the device cannot hold the dataset. */
@@ -55,15 +48,13 @@ export class DeviceDatasets {
       first = sel.start;
       contiguous = 1;
     } else {
-      if (this.pending.filled + n > STAGE_INDICES) this.rt.flush(); // writes the staged indices
-      first = this.pending.filled;
-      for (let r = 0; r < n; r++) this.host[first + r] = sel[r];
-      this.pending.filled += n;
+      first = this.stage.take(n);
+      for (let r = 0; r < n; r++) this.stage.u32[first + r] = sel[r];
     }
     const total = n * width;
     const out = this.rt.alloc(total);
     if (total === 0) return out;
-    this.rt.dispatch(spec, [first, total, width, contiguous], [src, this.stage, out], grid1d(Math.ceil(total / WG)));
+    this.rt.dispatch(spec, [first, total, width, contiguous], [src, this.stage.buffer, out], grid1d(Math.ceil(total / WG)));
     return out;
   }
 

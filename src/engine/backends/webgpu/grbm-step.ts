@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
-import type { GpuBuffer, GpuRuntime, KernelSpec } from "./runtime.js";
-import { MAX_GROUPS_X } from "./runtime.js";
+import { MAX_GROUPS_X, grid1d, type GpuBuffer, type GpuRuntime, type KernelSpec } from "./runtime.js";
+import { SubmitStage } from "./submit-stage.js";
 import {
   GRBM_UPDATE_WG, grbmRowsKernel, grbmRowsSharedBytes, grbmUpdateCount, grbmUpdateKernel, grbmWorkLayout,
 } from "./wgsl/grbm.js";
@@ -49,9 +49,6 @@ export function grbmStepUnfit(rt: GpuRuntime, g: GrbmStepGeometry, numExamples: 
   return null;
 }
 
-/** Marks a collected step's submit hook for removal. */
-const collected = new FinalizationRegistry<{ collected: boolean }>((life) => (life.collected = true));
-
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 function bits(v: number): number {
@@ -60,21 +57,18 @@ function bits(v: number): number {
 }
 
 /**
- * Runs GRBM + SMD + SGD steps on the device (kernels: ./wgsl/grbm.ts) on a dataset kept there. A step records two dispatches and copies its noise and row indices into a host block; the
- * block goes to the device in one write just before the runtime's next submit (which happens when
- * the training loop paces itself, a read-back needs it, or the block is full), so nothing is
- * submitted or read per step. The rows of the step are gathered on the device from the indices.
+ * Runs GRBM + SMD + SGD steps on the device (kernels: ./wgsl/grbm.ts) on a dataset kept there. A
+ * step records two dispatches and copies its noise and row indices into a host block (a
+ * SubmitStage: written to the device in one write just before the runtime's next submit, which
+ * happens when the training loop paces itself, a read-back needs it, or the block is full), so
+ * nothing is submitted or read per step. The rows of the step are gathered on the device from the
+ * indices.
  */
 export class GrbmSmdStep {
-  private readonly X: GpuBuffer;
   private readonly work: GpuBuffer;
+  /** Words of one step's slot in the stage: batch x nvis noise values, then batch row indices. */
   private readonly slotWords: number;
-  private readonly host: ArrayBuffer;
-  private readonly hostF: Float32Array;
-  private readonly hostU: Uint32Array;
-  private readonly steps: GpuBuffer;
-  /** Slots [0, filled) are staged on the host, not yet written to `steps`. */
-  private readonly pending = { filled: 0 };
+  private readonly stage: SubmitStage;
   private readonly rowsSpec: KernelSpec;
   private readonly updateSpec: KernelSpec;
   private readonly updateGroups: [number, number];
@@ -83,33 +77,15 @@ export class GrbmSmdStep {
    * `X`: the dataset on the device (rows of nvis values; the backend's copy, which the monitor
    * shares). `stepsPerBlock`: how many steps' inputs a host block stages (tests make it small).
    */
-  constructor(private readonly rt: GpuRuntime, private readonly g: GrbmStepGeometry, X: GpuBuffer, private readonly stepsPerBlock = STEPS_PER_BLOCK) {
-    this.X = X;
+  constructor(private readonly rt: GpuRuntime, private readonly g: GrbmStepGeometry, private readonly X: GpuBuffer, stepsPerBlock = STEPS_PER_BLOCK) {
     this.work = rt.alloc(grbmWorkLayout(g.nvis, g.nhid, g.batch).size);
     this.slotWords = g.batch * g.nvis + g.batch;
-    this.host = new ArrayBuffer(stepsPerBlock * this.slotWords * 4);
-    this.hostF = new Float32Array(this.host);
-    this.hostU = new Uint32Array(this.host);
-    this.steps = rt.alloc(stepsPerBlock * this.slotWords);
+    this.stage = new SubmitStage(rt, stepsPerBlock * this.slotWords);
     this.rowsSpec = grbmRowsKernel(g.nvis, g.nhid, g.batch);
     this.updateSpec = grbmUpdateKernel(g.nvis, g.nhid, g.batch);
     rt.prepare(this.rowsSpec);
     rt.prepare(this.updateSpec);
-    const groups = Math.ceil(grbmUpdateCount(g.nvis, g.nhid) / GRBM_UPDATE_WG);
-    this.updateGroups = groups <= MAX_GROUPS_X ? [groups, 1] : [MAX_GROUPS_X, Math.ceil(groups / MAX_GROUPS_X)];
-    // Before each submit the hook writes the staged slots; the submit then carries every step
-    // that reads them, and any later write queues behind it, so the next step starts the block
-    // again. The hook holds only what it writes, not this object: once a finished run's step is
-    // collected (its dataset buffer with it), it removes itself.
-    const { pending, steps, host, slotWords } = this;
-    const queue = rt.device.queue;
-    const life = { collected: false };
-    const remove = rt.beforeSubmit(() => {
-      if (pending.filled > 0) queue.writeBuffer(steps.buffer, 0, host, 0, pending.filled * slotWords * 4);
-      pending.filled = 0;
-      if (life.collected) remove();
-    });
-    collected.register(this, life);
+    this.updateGroups = grid1d(Math.ceil(grbmUpdateCount(g.nvis, g.nhid) / GRBM_UPDATE_WG));
   }
 
   /**
@@ -120,21 +96,20 @@ export class GrbmSmdStep {
     const { nvis, batch } = this.g;
     const n = "start" in rows ? rows.stop - rows.start : rows.length;
     if (n < 1 || n > batch) throw new Error(`GrbmSmdStep: batch of ${n} rows, expected 1..${batch}`);
-    // A full block is written and submitted first; so is everything recorded when the runtime
-    // could not take this step's two dispatches without submitting between them.
-    if (this.pending.filled === this.stepsPerBlock) this.rt.flush();
+    // Everything recorded is submitted first when the runtime could not take this step's two
+    // dispatches without submitting between them; so is a full block (by `take`).
     this.rt.reserve(GRBM_DISPATCHES_PER_STEP);
-    const slot = this.pending.filled++;
-    const base = slot * this.slotWords;
-    fillNoise(this.hostF.subarray(base, base + n * nvis));
+    const base = this.stage.take(this.slotWords);
+    fillNoise(this.stage.f32.subarray(base, base + n * nvis));
     const idx = base + batch * nvis;
-    if ("start" in rows) for (let r = 0; r < n; r++) this.hostU[idx + r] = rows.start + r;
-    else for (let r = 0; r < n; r++) this.hostU[idx + r] = rows[r];
+    const u = this.stage.u32;
+    if ("start" in rows) for (let r = 0; r < n; r++) u[idx + r] = rows.start + r;
+    else for (let r = 0; r < n; r++) u[idx + r] = rows[r];
     // The runtime caches the two bind groups: made again only when a parameter's buffer changed
     // (e.g. a checkpoint was loaded).
     const params = [p.W, p.biasVis, p.biasHid, p.sigmaDriver];
     this.rt.dispatch(this.rowsSpec, [base, bits(s.sigmaLrScale), bits(1 / (s.noiseStdev * s.noiseStdev)), bits(2 / (n * nvis))],
-      [this.X, this.steps, ...params, this.work], [n]);
+      [this.X, this.stage.buffer, ...params, this.work], [n]);
     this.rt.dispatch(this.updateSpec, [
       n, bits(s.alpha[0]), bits(s.alpha[1]), bits(s.alpha[2]), bits(s.alpha[3]),
       s.learnSigma ? 1 : 0, bits(s.driverMin), bits(s.driverMax), bits(s.sigmaLrScale),
