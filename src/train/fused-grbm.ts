@@ -41,7 +41,7 @@ export interface FusedStepSetup {
  * - SMD (the class itself) with a GaussianCorruptor;
  * - plain SGD (no learning rule); update callbacks only ExponentialDecay / LinearDecay, which
  *   change the learning rate, read here every step;
- * - a geometry that fits the device (grbmStepUnfit).
+ * - a geometry that fits the device (grbmStepUnfit), and a dataset that fits one storage binding.
  * The corruptor's noise is still drawn on the host by its own generator, exactly as
  * GaussianCorruptor.corrupt draws it, so CPU and GPU runs see the same noise, the monitor after
  * a step finds the generator where it would be, and --resume stays exact.
@@ -60,10 +60,10 @@ export function fusedGrbmStep(s: FusedStepSetup): FusedStep | null {
   const mine = model.params();
   if (mine.length !== s.params.length || mine.some((p, i) => p !== s.params[i])) return null;
   const geometry = { nvis: model.W.shape[0], nhid: model.W.shape[1], batch: s.batchSize };
-  if (s.dataset.dim !== geometry.nvis || grbmStepUnfit(backend.rt, geometry, s.dataset.numExamples) !== null) return null;
-
-  const X = backend.datasetOnDevice(s.dataset.X);
+  if (s.dataset.dim !== geometry.nvis || grbmStepUnfit(backend.rt, geometry) !== null) return null;
+  const X = backend.datasetOnDevice(s.dataset.X); // null: the dataset is larger than one storage binding
   if (!X) return null;
+
   const kernels = new GrbmSmdStep(backend.rt, geometry, X);
   const scales = [...s.scales, 0]; // sigma_driver's scale is unused when sigma is not learned
   // GaussianCorruptor.corrupt's draw, from the corruptor's own generator.

@@ -40,10 +40,9 @@ export interface GrbmStepSettings {
 }
 
 /** Why the fused step cannot run this geometry on this device, or null when it can. */
-export function grbmStepUnfit(rt: GpuRuntime, g: GrbmStepGeometry, numExamples: number): string | null {
+export function grbmStepUnfit(rt: GpuRuntime, g: GrbmStepGeometry): string | null {
   const lim = rt.device.limits;
   if (grbmRowsSharedBytes(g.nvis, g.nhid) > lim.maxComputeWorkgroupStorageSize) return `nvis + nhid too large for workgroup memory`;
-  if (numExamples * g.nvis * 4 > lim.maxStorageBufferBindingSize) return "the dataset is larger than one storage binding";
   if (g.batch > lim.maxComputeWorkgroupsPerDimension) return "batch too large";
   if (Math.ceil(grbmUpdateCount(g.nvis, g.nhid) / GRBM_UPDATE_WG) > MAX_GROUPS_X * MAX_GROUPS_X) return "model too large";
   return null;
