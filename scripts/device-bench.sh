@@ -179,8 +179,8 @@ info() {
   timeout 120 node bin/dl.js doctor
 }
 
-# The bundled offline tutorial (digits GRBM, configs/digits_grbm_smd.yaml) for a few hundred steps on
-# the GPU and on the CPU: the final monitor channels must agree (fused GPU step vs CPU reference).
+# The bundled offline GRBM tutorial (configs/digits_grbm_smd.yaml) and the bench's MNIST MLP, each
+# for 2 short epochs on the GPU and on the CPU: the final monitor channels must agree.
 correctness() {
   local d="$work/check" dev model
   rm -rf "$d" && mkdir -p "$d/grbm" "$d/mlp"
