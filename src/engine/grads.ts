@@ -45,7 +45,7 @@ export const GRADS = {
   sigmoid: (g, out) => [g.mul(out).mul(out.rsub(1))],
   softplus: (g, _o, n) => [g.mul(x0(n).sigmoid())],
   // NOTE: relu's gradient at exactly 0 is 0 (the mask is x > 0), matching Theano's convention.
-  relu: (g, _o, n) => [g.mul(x0(n).gt(0))],
+  relu: (g, _o, n) => [g.mul(x0(n).step())],
   sign: none,
   step: none,
 
@@ -90,6 +90,10 @@ export const GRADS = {
   },
   reduce_max: reduceMinMaxGrad,
   reduce_min: reduceMinMaxGrad,
+  log_softmax: (g, out, n) => {
+    const { rows, cols } = n.attrs as { rows: number; cols: number };
+    return [new Tensor(g.backend.logSoftmaxBackward(out.data, g.data, rows, cols), out.shape, g.backend)];
+  },
 
   matmul: (g, _o, n) => {
     const [a, b] = n.inputs;

@@ -46,6 +46,10 @@ describe("unary primitives", () => {
   it("sqrt", () => checkOp([pos([3, 4])], (x) => x.sqrt(), [3, 4], map(Math.sqrt)));
   it("square", () => checkOp([{ shape: [3, 4] }], (x) => x.square(), [3, 4], map((x) => x * x)));
   it("abs", () => checkOp([distinct([3, 4])], (x) => x.abs(), [3, 4], map(Math.abs)));
+  it("step", () => {
+    checkOp([distinct([3, 4])], (x) => x.step(), [3, 4], map((x) => (x > 0 ? 1 : 0)));
+    expect(Array.from(Tensor.from([0, -0, Number.NaN, 1e-30, -Infinity], [5]).step().toArray())).toEqual([0, 0, 0, 1, 0]);
+  });
   it("tanh", () => checkOp([{ shape: [3, 4] }], (x) => x.tanh(), [3, 4], map(Math.tanh)));
   it("sigmoid", () => checkOp([{ shape: [3, 4] }], (x) => x.sigmoid(), [3, 4], map((x) => 1 / (1 + Math.exp(-x)))));
   it("softplus", () => checkOp([{ shape: [3, 4] }], (x) => x.softplus(), [3, 4], map((x) => Math.log(1 + Math.exp(x)))));
@@ -135,6 +139,45 @@ describe("reductions", () => {
   it("softmax and logSoftmax", () => {
     checkOp([{ shape: [3, 4] }], (x) => x.softmax(1), [3, 4]);
     checkOp([{ shape: [3, 4] }], (x) => x.logSoftmax(1), [3, 4]);
+  });
+  // Along the last axis logSoftmax is one fused primitive; other axes take the composite ops.
+  const logSoftmaxRef = (cols: number) => (x: Float64Array) => {
+    const out: number[] = [];
+    for (let r = 0; r < x.length / cols; r++) {
+      const row = Array.from(x.subarray(r * cols, (r + 1) * cols));
+      const lse = Math.log(row.reduce((a, v) => a + Math.exp(v), 0));
+      out.push(...row.map((v) => v - lse));
+    }
+    return out;
+  };
+  it("logSoftmax fused along the last axis: values and gradient, 2-D and 3-D, one column, long rows", () => {
+    checkOp([{ shape: [3, 5] }], (x) => x.logSoftmax(1), [3, 5], logSoftmaxRef(5));
+    checkOp([{ shape: [2, 3, 4] }], (x) => x.logSoftmax(-1), [2, 3, 4], logSoftmaxRef(4));
+    checkOp([{ shape: [4, 1] }], (x) => x.logSoftmax(1), [4, 1], map(() => 0));
+    checkOp([{ shape: [2, 70] }], (x) => x.logSoftmax(1), [2, 70], logSoftmaxRef(70));
+    // A weighted sum, so the gradient's row-sum term is not the trivial one of a plain sum.
+    checkOp([{ shape: [3, 6] }, { shape: [3, 6] }], (x, w) => x.logSoftmax(1).mul(w).sum(), []);
+    checkOp([{ shape: [3, 6] }], (x) => x.softmax(1), [3, 6], (x) => logSoftmaxRef(6)(x).map(Math.exp));
+  });
+  it("logSoftmax over a leading axis (the composite path)", () => {
+    checkOp([{ shape: [4, 3] }], (x) => x.logSoftmax(0), [4, 3], (x) => {
+      const t = new Float64Array(12);
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) t[j * 4 + i] = x[i * 3 + j];
+      const r = logSoftmaxRef(4)(t);
+      return Array.from({ length: 12 }, (_, k) => r[(k % 3) * 4 + Math.floor(k / 3)]);
+    });
+  });
+  it("logSoftmax in float32: no overflow, the largest entry exactly -log(sum), NaN only in its own row", () => {
+    const x = Tensor.from([1000, 1000, 1000, -1000, 0, 0, 1, Number.NaN, 2, 3, 3.5, -2], [4, 3]);
+    const y = x.logSoftmax(1).toArray();
+    expect(y[0]).toBe(Math.fround(-Math.log(3)));
+    expect(y[2]).toBe(y[0]);
+    expect(y[3]).toBe(Math.fround(-1000 - Math.log(2)));
+    expect(y[4]).toBe(Math.fround(-Math.log(2)));
+    expect(Array.from(y.subarray(6, 9)).map(Number.isNaN)).toEqual([true, true, true]);
+    const e = [3, 3.5, -2].map((v) => Math.exp(v - 3.5));
+    const lse = Math.log(e.reduce((a, b) => a + b));
+    expect(Array.from(y.subarray(9))).toEqual([3 - 3.5 - lse, -lse, -2 - 3.5 - lse].map(Math.fround));
   });
   it("values of sum and max over axes", () => {
     const x = Tensor.from([1, 5, 2, 4, 3, 6], [2, 3]);

@@ -12,6 +12,7 @@ export type Prim =
   | "reduce_sum"
   | "reduce_max"
   | "reduce_min"
+  | "log_softmax"
   | "matmul"
   | "reshape"
   | "expand"
@@ -182,6 +183,8 @@ export class Tensor {
   relu(): Tensor { return unary("relu", this); }
   /** -1, 0 or 1 (no gradient). */
   sign(): Tensor { return unary("sign", this); }
+  /** 1 where x > 0, else 0 (NaN included): the mask x.gt(0) without a constant operand to upload. */
+  step(): Tensor { return unary("step", this); }
 
   add(o: TensorLike): Tensor { return binary("add", this, o); }
   sub(o: TensorLike): Tensor { return binary("sub", this, o); }
@@ -236,12 +239,17 @@ export class Tensor {
   }
 
   softmax(axis = -1): Tensor {
+    if (isLastAxis("softmax", axis, this.shape)) return this.logSoftmax(axis).exp();
     const e = this.sub(this.max(axis, true).detach()).exp();
     return e.div(e.sum(axis, true));
   }
 
+  /** log(softmax); along the last axis it is one fused kernel (and one for its gradient). */
   logSoftmax(axis = -1): Tensor {
-    return this.sub(this.logsumexp(axis, true));
+    if (!isLastAxis("logSoftmax", axis, this.shape)) return this.sub(this.logsumexp(axis, true));
+    const cols = this.shape[this.shape.length - 1];
+    const rows = cols === 0 ? 0 : this.size / cols;
+    return make("log_softmax", [this], this.backend.logSoftmax(this.data, rows, cols), this.shape, { rows, cols });
   }
 
   // ---------- linear algebra ----------
@@ -487,6 +495,10 @@ export function where(cond: Tensor, aLike: TensorLike, bLike: TensorLike): Tenso
   const b = lift(bLike, backend);
   const out = broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape);
   return make("where", [a, b], backend.where(cond.data, cond.shape, a.data, a.shape, b.data, b.shape, out), out, { cond });
+}
+
+function isLastAxis(op: string, axis: number, shape: Shape): boolean {
+  return normalizeAxes(op, axis, shape.length)[0] === shape.length - 1;
 }
 
 export function reduceShape(shape: Shape, axes: readonly number[], keepdims: boolean): number[] {

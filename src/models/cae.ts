@@ -12,7 +12,7 @@ function activationDerivative(act: Activation, a: Tensor): Tensor {
     }
     case "tanh": return a.tanh().square().rsub(1);
     case "softplus": return a.sigmoid();
-    case "relu": return noGrad(() => a.gt(0)); // piecewise constant: no gradient through it
+    case "relu": return noGrad(() => a.step()); // piecewise constant: no gradient through it
     case "linear":
     case null: return a.mul(0).add(1);
   }

@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import type { Backend, BinaryOp, CompareOp, Conv2dGeometry, ReduceOp, Storage, UnaryOp } from "../backend.js";
 import { broadcastStrides, shapeEq, sizeOf, stridesOf, type Shape } from "../shape.js";
 import { referenceGemm } from "./reference-gemm.js";
+import { logSoftmaxRows, logSoftmaxRowsBackward } from "./softmax-rows.js";
 import { EW_BINARY, EW_MODE, EW_REDUCE, EW_UNARY, type ElementwiseKernels } from "../kernels/types.js";
 import { broadcastBinary, maxPoolForward, permuteStrided, reduceStrided } from "./strided.js";
 
@@ -737,6 +738,18 @@ export class ReferenceBackend implements Backend {
     const dx = this.alloc(inputSize);
     for (let o = 0; o < argmax.length; o++) if (argmax[o] >= 0) dx[argmax[o]] += gy[o];
     return dx;
+  }
+
+  logSoftmax(xs: Storage, rows: number, cols: number): Storage {
+    const out = this.allocOut(rows * cols);
+    logSoftmaxRows(xs as Arr, out, rows, cols);
+    return out;
+  }
+
+  logSoftmaxBackward(ys: Storage, gs: Storage, rows: number, cols: number): Storage {
+    const out = this.allocOut(rows * cols);
+    logSoftmaxRowsBackward(ys as Arr, gs as Arr, out, rows, cols);
+    return out;
   }
 
   avgPool2d(xs: Storage, g: Conv2dGeometry): Storage {

@@ -147,6 +147,24 @@ describe.skipIf(!gpu)(`webgpu backend${why ? ` (skipped: ${why})` : ""}`, () => 
     }
   });
 
+  it("logSoftmax and its adjoint, row by row: short and long rows, more rows than one grid dimension, NaN kept to its row", async () => {
+    for (const [rows, cols] of [[5, 4], [100, 10], [3, 1], [7, 200], [70000, 2]]) {
+      const n = rows * cols;
+      const x = rand(n, -30, 30);
+      if (rows === 7) x[3 * cols + 150] = NaN;
+      const g = rand(n);
+      const want = ref(float64Backend.logSoftmax(Float64Array.from(x), rows, cols));
+      const y = G().logSoftmax(up(x), rows, cols);
+      // exp, the row sum and log each round in float32; their error grows with the row length.
+      expectClose(await down(y, n), want, `logSoftmax ${rows}x${cols}`, 2 ** -22, (cols + 16) * 2 ** -22);
+      if (rows === 7) expect(Array.from(await down(y, n), Number.isNaN).filter(Boolean).length).toBe(cols);
+      const wantDx = ref(float64Backend.logSoftmaxBackward(Float64Array.from(await down(y, n)), Float64Array.from(g), rows, cols));
+      const gAbsRowSum = (i: number) => { let s = 0; for (let j = 0; j < cols; j++) s += Math.abs(g[Math.floor(i / cols) * cols + j]); return s; };
+      const dx = await down(G().logSoftmaxBackward(y, up(g), rows, cols), n);
+      expectClose(dx, wantDx, `logSoftmax backward ${rows}x${cols}`, 2 ** -22, Array.from({ length: n }, (_, i) => (cols + 16) * 2 ** -22 * gAbsRowSum(i)));
+    }
+  });
+
   it("argmax picks the first maximum along any axis", async () => {
     const shape = [5, 17, 3];
     const x = Float32Array.from(rand(sizeOf(shape)), (v) => Math.round(v * 2)); // many ties

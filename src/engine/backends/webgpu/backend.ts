@@ -10,6 +10,7 @@ import { REDUCE_GROUP, reduceGroupKernel, reduceThreadKernel } from "./wgsl/redu
 import { chooseTile, matmulKernel, type GemmTile } from "./wgsl/matmul.js";
 import { matmulVec4Kernel, vec4Eligible } from "./wgsl/matmul-vec4.js";
 import { nonFiniteKernel } from "./wgsl/checks.js";
+import { logSoftmaxBackwardKernel, logSoftmaxKernel } from "./wgsl/softmax.js";
 import { DeviceDatasets } from "./dataset-rows.js";
 import {
   avgPoolBackwardKernel, avgPoolKernel, col2imKernel, im2colKernel, maxPoolBackwardKernel, maxPoolKernel,
@@ -427,6 +428,18 @@ export class WebGpuBackend implements Backend {
     const n = g.N * g.C * g.H * g.W;
     const out = this.rt.alloc(n);
     this.launch(avgPoolBackwardKernel, n, geomParams(n, g), [gy as GpuBuffer, out]);
+    return out;
+  }
+
+  logSoftmax(x: Storage, rows: number, cols: number): Storage {
+    const out = this.rt.alloc(rows * cols);
+    if (rows * cols > 0) this.rt.dispatch(logSoftmaxKernel, [rows, cols], [x as GpuBuffer, out], grid1d(rows));
+    return out;
+  }
+
+  logSoftmaxBackward(y: Storage, g: Storage, rows: number, cols: number): Storage {
+    const out = this.rt.alloc(rows * cols);
+    if (rows * cols > 0) this.rt.dispatch(logSoftmaxBackwardKernel, [rows, cols], [y as GpuBuffer, g as GpuBuffer, out], grid1d(rows));
     return out;
   }
 
