@@ -85,6 +85,8 @@ export interface GpuEpochResult {
   /** new bind groups and new GPU buffers a warm step makes (0 when the step reuses its own), */
   bindGroupsPerStep?: number;
   buffersPerStep?: number;
+  /** host-to-GPU writes a warm step makes (0 when its batches are cut on the device from a dataset uploaded once), */
+  uploadsPerStep?: number;
   /** and the median host time a warm step takes to record (the GPU may still be running it). */
   hostMsPerStep?: number;
   /** GRBM only, when the data folder holds part of CIFAR-10: how many training images the patches came from. */
@@ -281,18 +283,18 @@ const PROFILE_STEPS = 40;
  * groups and new buffers a step makes (each costs Dawn several dispatches' worth of time; a warm
  * step should make none) and the median host time a step takes to record.
  */
-async function profileSteps(yaml: string, steps: number, env: Record<string, string>): Promise<Pick<GpuEpochResult, "dispatchesPerStep" | "bindGroupsPerStep" | "buffersPerStep" | "hostMsPerStep">> {
+async function profileSteps(yaml: string, steps: number, env: Record<string, string>): Promise<Pick<GpuEpochResult, "dispatchesPerStep" | "bindGroupsPerStep" | "buffersPerStep" | "uploadsPerStep" | "hostMsPerStep">> {
   const gpu = await createWebGpuBackend();
   const proto = SGD.prototype;
   const step = proto.step;
   const stats = gpu.rt.stats;
-  const rows: Array<{ dispatches: number; bindGroups: number; buffers: number; ms: number }> = [];
+  const rows: Array<{ dispatches: number; bindGroups: number; buffers: number; uploads: number; ms: number }> = [];
   proto.step = function (this: SGD): boolean {
     const before = { ...stats };
     const t0 = performance.now();
     const more = step.call(this);
     const ms = performance.now() - t0;
-    if (more) rows.push({ dispatches: stats.dispatches - before.dispatches, bindGroups: stats.bindGroups - before.bindGroups, buffers: stats.allocations - before.allocations, ms });
+    if (more) rows.push({ dispatches: stats.dispatches - before.dispatches, bindGroups: stats.bindGroups - before.bindGroups, buffers: stats.allocations - before.allocations, uploads: stats.uploads - before.uploads, ms });
     return more;
   };
   const saved = Object.keys(env).map((k) => [k, process.env[k]] as const);
@@ -315,6 +317,7 @@ async function profileSteps(yaml: string, steps: number, env: Record<string, str
     dispatchesPerStep: Math.max(0, ...rows.map((r) => r.dispatches)),
     bindGroupsPerStep: mean((r) => r.bindGroups),
     buffersPerStep: mean((r) => r.buffers),
+    uploadsPerStep: mean((r) => r.uploads),
     hostMsPerStep: ms[ms.length >> 1] ?? 0,
   };
 }
@@ -340,7 +343,7 @@ export function epochLine(r: GpuEpochResult): string {
   const what = `${r.bench} ${r.full ? "epoch" : "slice"}`.padEnd(11);
   return `${what} ${r.device.padEnd(12)} ${String(r.steps).padStart(6)} steps ${r.seconds.toFixed(2).padStart(9)} s  ${((r.seconds / r.steps) * 1000).toFixed(2).padStart(8)} ms/step` +
     `${r.dispatchesPerStep === undefined ? "" : `  ${r.dispatchesPerStep} dispatches/step`}` +
-    `${r.hostMsPerStep === undefined ? "" : ` (host ${r.hostMsPerStep.toFixed(3)} ms, ${r.bindGroupsPerStep!.toFixed(1)} new bind groups, ${r.buffersPerStep!.toFixed(1)} new buffers)`}` +
+    `${r.hostMsPerStep === undefined ? "" : ` (host ${r.hostMsPerStep.toFixed(3)} ms, ${r.bindGroupsPerStep!.toFixed(1)} new bind groups, ${r.buffersPerStep!.toFixed(1)} new buffers${r.uploadsPerStep === undefined ? "" : `, ${r.uploadsPerStep.toFixed(1)} uploads`})`}` +
     `${r.full ? "" : `  (whole epoch ~${((r.seconds / r.steps) * EPOCHS[r.bench].fullSteps).toFixed(0)} s at this rate)`}  [${r.adapter}]` +
     `${r.data ? `  data: ${r.data}` : ""}`;
 }
