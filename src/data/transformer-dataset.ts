@@ -2,6 +2,8 @@ import { DenseDesignMatrix } from "./dataset.js";
 import { ConfigError, ShapeError } from "../util/errors.js";
 import { Tensor } from "../engine/tensor.js";
 import { noGrad } from "../engine/context.js";
+import { cpuBackend } from "../engine/backends/reference.js";
+import { reloadModelOn } from "../models/model-source.js";
 
 /**
  * What TransformerDataset needs of a trained model: a map from a batch of input rows to a batch of
@@ -31,15 +33,35 @@ export function isEncoder(x: unknown): x is Encoder | PerformOnly | TensorEncode
 /** One calling convention for every kind of transformer: rows in, feature rows out. */
 function rowEncoder(t: Encoder | PerformOnly | TensorEncoder, inDim: number): (X: Float32Array, n: number) => { data: Float32Array; dim: number } {
   if (isTensorEncoder(t)) {
+    const enc = onHost(t);
+    const backend = (enc.params()[0] as Tensor | undefined)?.backend ?? cpuBackend;
     return (X, n) =>
       noGrad(() => {
-        const out = t.encode(Tensor.from(X, [n, inDim]));
+        const out = enc.encode(Tensor.from(X, [n, inDim], backend));
         const arr = out.toArray();
         return { data: arr instanceof Float32Array ? arr : Float32Array.from(arr), dim: out.shape[1] ?? 1 };
       });
   }
   const a = t as Partial<Encoder & PerformOnly>;
   return (X, n) => (a.encode ? a.encode(X, n) : a.perform!(X, n));
+}
+
+/**
+ * The transformer itself when its tensors read back synchronously (the CPU); for one on a GPU, the
+ * same model read again from its file onto the CPU: the features are computed while the experiment
+ * is built, which cannot wait for a GPU readback, and they are the CPU run's features exactly.
+ */
+function onHost(t: TensorEncoder): TensorEncoder {
+  const p = t.params()[0] as Tensor | undefined;
+  if (!p || p.backend.syncRead) return t;
+  const copy = reloadModelOn(t, cpuBackend) as unknown;
+  if (!copy || !isTensorEncoder(copy)) {
+    throw new ConfigError(
+      "TransformerDataset: its transformer lives on the GPU (--device webgpu) and did not come from a model file, so dl cannot compute " +
+        "its features while building the experiment; load it with !pkl: \"model.pkl\" (then it encodes on the CPU) or train with --device cpu",
+    );
+  }
+  return copy;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { DenseDesignMatrix } from "../data/dataset.js";
 import { loadDataset } from "../data/dataset-file.js";
 import { detectFormat, readModelFile } from "../io/model-file.js";
 import { loadParams, type Model } from "../models/model.js";
+import { recordModelSource } from "../models/model-source.js";
 import { DlError, FileFormatError } from "../util/errors.js";
 import type { Registry } from "../config/registry.js";
 
@@ -42,6 +43,8 @@ export function loadModel(path: string, opts: LoadModelOptions = {}): Model {
   for (const [k, t] of Object.entries(file.tensors)) if (k.startsWith("extra_state.")) extra[k.slice("extra_state.".length)] = t;
   if (Object.keys(extra).length > 0) model.loadExtraState?.(extra);
   if (!model.inputView && file.view) model.inputView = file.view;
+  // Nested !pkl: files are read again too (a fresh loader), so the copy is whole on its backend.
+  recordModelSource(model, () => loadModel(path, { registry: opts.registry }));
   return model;
 }
 

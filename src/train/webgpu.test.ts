@@ -195,6 +195,35 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
   }, 60_000);
 
+  it("greedy stacking: a TransformerDataset over a !pkl: autoencoder encodes on the CPU and the next layer trains there like on the CPU", async () => {
+    const dae = (data: string, nvis: number, save: string) => `!obj:pylearn2.train.Train {
+  dataset: &train ${data},
+  model: !obj:pylearn2.models.autoencoder.DenoisingAutoencoder {
+    nvis: ${nvis}, nhid: 16, irange: 0.05, act_enc: "tanh", act_dec: null,
+    corruptor: !obj:pylearn2.corruption.BinomialCorruptor { corruption_level: .2 }
+  },
+  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+    batch_size: 20, learning_rate: .01, monitoring_dataset: *train,
+    cost: !obj:pylearn2.costs.autoencoder.MeanSquaredReconstructionError {},
+    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
+  },
+  save_path: "${save}"
+}`;
+    const digits = "!obj:dl.datasets.Digits { which_set: train, start: 0, stop: 200 }";
+    const l1 = join(dir, "dae-l1.pkl");
+    await trainOn(write("dae-l1.yaml", dae(digits, 64, l1)), "cpu");
+    const stacked = (transformer: string, save: string) => dae(`!obj:pylearn2.datasets.transformer_dataset.TransformerDataset { raw: ${digits}, transformer: ${transformer} }`, 16, save);
+    const cpu = await trainOn(write("dae-l2-cpu.yaml", stacked(`!pkl: "${l1}"`, join(dir, "dae-l2-cpu.pkl"))), "cpu");
+    const g = await trainOn(write("dae-l2-gpu.yaml", stacked(`!pkl: "${l1}"`, join(dir, "dae-l2-gpu.pkl"))), "webgpu");
+    expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
+    expect(defaultBackend()).toBe(cpuBackend);
+    // A transformer made in the experiment itself (no file to read again on the CPU) is refused, saying what to do.
+    const inline = "!obj:pylearn2.models.autoencoder.Autoencoder { nvis: 64, nhid: 16, irange: 0.05, act_enc: tanh, act_dec: null }";
+    const err = await trainOn(write("dae-l2-inline.yaml", stacked(inline, join(dir, "dae-l2-inline.pkl"))), "webgpu").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DlError);
+    expect((err as DlError).message).toMatch(/TransformerDataset: its transformer lives on the GPU \(--device webgpu\) and did not come from a model file.*load it with !pkl: "model\.pkl" \(then it encodes on the CPU\) or train with --device cpu/);
+  }, 60_000);
+
   it("a component that reads values synchronously during GPU training is a clear error naming where", () => {
     const t = Tensor.from([1, 2, 3], [3], gpu!);
     let err: unknown;
