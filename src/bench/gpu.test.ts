@@ -15,6 +15,14 @@ describe("npm run bench -- gpu", () => {
     await expect(gpuMain(["--steps", "0"])).rejects.toThrow(/--steps takes a positive whole number/);
   });
 
+  it.skipIf(!probe.found)("skips, with a note, a size whose matrices exceed the adapter's largest storage binding", async () => {
+    const notes: string[] = [];
+    // 32768^2 floats are 4 GiB: more than any adapter binds (lavapipe: 128 MiB).
+    const rows = await runGpuBench({ sizes: [32768, 16], tiles: ["small"], quick: true, onNote: (n) => void notes.push(n) });
+    expect(rows.map((r) => r.m)).toEqual([16]);
+    expect(notes.join("\n")).toMatch(/gpu: 32768\^3 skipped: each matrix is 4096 MiB, more than .+'s largest storage binding \(maxStorageBufferBindingSize \d+ MiB\)/);
+  });
+
   it.skipIf(!probe.found)("times each requested tile and size and checks C against float64", async () => {
     const rows = await runGpuBench({ sizes: [33, 64], tiles: ["small", "skinny"], quick: true });
     expect(rows.map((r) => `${r.m}/${r.tile}`)).toEqual(["33/small", "33/skinny", "64/small", "64/skinny"]);

@@ -105,6 +105,11 @@ export async function runGpuBench(opts: GpuBenchOptions = {}): Promise<GpuGemmRe
     }
     const results: GpuGemmResult[] = [];
     for (const s of sizes) {
+      if (!gpu.rt.fitsOneBinding(s * s)) {
+        const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+        opts.onNote?.(`gpu: ${s}^3 skipped: each matrix is ${mib(s * s * 4)}, more than ${name}'s largest storage binding (maxStorageBufferBindingSize ${mib(gpu.rt.device.limits.maxStorageBufferBindingSize)})`);
+        continue;
+      }
       const tiles = opts.tiles ? opts.tiles.map((t) => GEMM_TILES[t as keyof typeof GEMM_TILES]) : [chooseTile(s, s)];
       for (const tile of tiles) {
         const r = await timeGemm(gpu, name, s, tile, opts.quick ?? false);

@@ -62,8 +62,7 @@ export class DeviceDatasets {
   onDevice(data: Float32Array | Int32Array): GpuBuffer | null {
     let buf = this.uploaded.get(data);
     if (buf === undefined) {
-      const fits = data.byteLength <= this.rt.device.limits.maxStorageBufferBindingSize;
-      buf = fits ? this.rt.beyondStep(() => this.rt.upload(data, data.length)) : null;
+      buf = this.rt.fitsOneBinding(data.length) ? this.rt.beyondStep(() => this.rt.upload(data, data.length)) : null;
       this.uploaded.set(data, buf);
     }
     return buf;

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { DlError } from "../../../util/errors.js";
+import { DlError, ShapeError } from "../../../util/errors.js";
 import type { GpuHandle } from "./device.js";
 import { PARAM_WORDS, shaderPrelude } from "./wgsl/prelude.js";
 
@@ -250,6 +250,7 @@ export class GpuRuntime {
     const last = buffers[buffers.length - 1].buffer;
     const cached = node.get(last);
     if (cached && !(cached instanceof WeakMap)) return cached;
+    this.checkBindable(spec, buffers);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.ring, offset: 0, size: PARAM_BYTES } }];
     for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i].buffer } });
     const group = this.device.createBindGroup({ layout: k.layout, entries });
@@ -259,6 +260,24 @@ export class GpuRuntime {
       this.bindCacheSize = 0;
     } else node.set(last, group);
     return group;
+  }
+
+  /** Whether a tensor of `n` values, as this runtime allocates it, fits one storage binding (what every kernel binds). */
+  fitsOneBinding(n: number): boolean {
+    return roundBytes(Math.max(4, n * 4)) <= this.device.limits.maxStorageBufferBindingSize;
+  }
+
+  /** Says which tensor is too large for one binding, before Dawn's validation error would (once per new bind group). */
+  private checkBindable(spec: KernelSpec, buffers: readonly GpuBuffer[]): void {
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    for (const b of buffers) {
+      if (b.buffer.size <= limit) continue;
+      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+      throw new ShapeError(
+        `webgpu: a tensor of ${b.n} values (${mib(b.n * 4)}, ${mib(b.buffer.size)} as allocated) is larger than this GPU's largest ` +
+          `storage binding (maxStorageBufferBindingSize ${mib(limit)}), in kernel ${spec.key}; make the layer or the batch smaller, or train with --device cpu`,
+      );
+    }
   }
 
   /** Submits now unless `dispatches` more fit before the next forced submit (so they go out together). */
