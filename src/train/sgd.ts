@@ -12,7 +12,7 @@ import type { Monitor } from "./monitor.js";
 import type { TerminationCriterion } from "./termination.js";
 import type { UpdateCallback } from "./update-callbacks.js";
 import { findNonFinite } from "./finite.js";
-import { readScalars } from "./readback.js";
+import { readBack, readScalars } from "./readback.js";
 import { fusedGrbmStep, type FusedStep } from "./fused-grbm.js";
 
 export interface SgdOptions {
@@ -262,7 +262,9 @@ export class SGD implements TrainingAlgorithm {
       for (const [k, s] of Object.entries(sums)) out[k] = s / seen;
     }
     out.learning_rate = this.lr;
-    Object.assign(out, this.learningRule?.monitorChannels?.() ?? {});
+    // A rule's channels read its slots synchronously (RMSProp's mean square gradients): staged on a GPU.
+    const rule = this.learningRule;
+    if (rule?.monitorChannels) Object.assign(out, await readBack(this.params[0].backend, () => rule.monitorChannels!()));
     return out;
   }
 

@@ -224,6 +224,23 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     expect((err as DlError).message).toMatch(/TransformerDataset: its transformer lives on the GPU \(--device webgpu\) and did not come from a model file.*load it with !pkl: "model\.pkl" \(then it encodes on the CPU\) or train with --device cpu/);
   }, 60_000);
 
+  it("every learning rule (AdaDelta, AdaGrad, RMSProp with its slot channels, Adam, Nesterov momentum) trains there like on the CPU", async () => {
+    const rules = {
+      adadelta: "AdaDelta { decay: .95 }",
+      adagrad: "AdaGrad {}",
+      rmsprop: "RMSProp { decay: .9 }",
+      adam: "Adam {}",
+      nesterov: "Momentum { init_momentum: .5, nesterov_momentum: true }",
+    };
+    for (const [name, rule] of Object.entries(rules)) {
+      const yaml = (save: string) => MLP(save).replace("Momentum { init_momentum: .5 }", rule);
+      const cpu = await trainOn(write(`${name}-cpu.yaml`, yaml(join(dir, `${name}-cpu.pkl`))), "cpu");
+      const g = await trainOn(write(`${name}-gpu.yaml`, yaml(join(dir, `${name}-gpu.pkl`))), "webgpu");
+      expect(expectGpuRunClose(g, cpu), name).toBeLessThanOrEqual(1);
+      if (name === "rmsprop") expect(Object.keys(g.monitor!.channels)).toContain("mean_square_grad_h0_W_mean");
+    }
+  }, 120_000);
+
   it("a component that reads values synchronously during GPU training is a clear error naming where", () => {
     const t = Tensor.from([1, 2, 3], [3], gpu!);
     let err: unknown;
