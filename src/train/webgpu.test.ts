@@ -241,6 +241,26 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     }
   }, 120_000);
 
+  it("a contractive autoencoder (its penalty through MethodCost, beside the reconstruction cost) trains there like on the CPU", async () => {
+    const cae = (save: string) => `!obj:pylearn2.train.Train {
+  dataset: &train !obj:dl.datasets.Digits { which_set: train, start: 0, stop: 200 },
+  model: !obj:pylearn2.models.autoencoder.ContractiveAutoencoder { nvis: 64, nhid: 16, irange: 0.1, act_enc: sigmoid, act_dec: sigmoid },
+  algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+    batch_size: 20, learning_rate: .05, monitoring_dataset: *train,
+    cost: !obj:pylearn2.costs.cost.SumOfCosts { costs: [
+      !obj:pylearn2.costs.autoencoder.MeanSquaredReconstructionError {},
+      [0.5, !obj:pylearn2.costs.cost.MethodCost { method: contraction_penalty }]
+    ] },
+    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 2 }
+  },
+  save_path: "${save}"
+}`;
+    const cpu = await trainOn(write("cae-cpu.yaml", cae(join(dir, "cae-cpu.pkl"))), "cpu");
+    const g = await trainOn(write("cae-gpu.yaml", cae(join(dir, "cae-gpu.pkl"))), "webgpu");
+    expect(Object.keys(g.monitor!.channels)).toContain("contraction_penalty");
+    expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
+  }, 60_000);
+
   it("a component that reads values synchronously during GPU training is a clear error naming where", () => {
     const t = Tensor.from([1, 2, 3], [3], gpu!);
     let err: unknown;

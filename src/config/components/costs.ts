@@ -11,7 +11,7 @@ import { Hinge as HingeCost } from "../../costs/hinge.js";
 import { L1WeightDecay as L1WeightDecayCost, WeightDecay as WeightDecayCost } from "../../costs/weight-decay.js";
 import { Dropout as DropoutCost } from "../../costs/dropout.js";
 import { SumOfCosts as SumOfCostsCost } from "../../costs/sum-of-costs.js";
-import { MethodCost as MethodCostCost } from "../../costs/method-cost.js";
+import { COST_METHODS, MethodCost as MethodCostCost } from "../../costs/method-cost.js";
 import { L1ActivationCost } from "../../costs/l1-activation.js";
 
 /**
@@ -186,10 +186,10 @@ export const MethodCost = defineComponent({
   name: "MethodCost",
   aliases: [`${C}.cost.MethodCost`],
   kind: "cost",
-  description: "Calls a model method by name as the cost (e.g. cost_from_X).",
+  description: "Calls a model method by name as the cost: cost_from_X (an MLP's own cost) or contraction_penalty (a ContractiveAutoencoder's).",
   schema: z
     .object({
-      method: z.enum(["cost_from_X"]).describe("the model method to call"),
+      method: z.enum(COST_METHODS).describe("the model method to call"),
       data_specs: z.null().default(null).describe("accepted for compatibility; must be null"),
     })
     .strict(),
