@@ -97,6 +97,7 @@ const CASES: Record<string, { overrides: string[]; models: string[] }> = {
   "maxout_dropout.yaml": { overrides: [...MNIST_SLICE, "num_units=20", "max_epochs=1"], models: ["maxout_dropout.pkl", "maxout_dropout_best.pkl"] },
   "lp_pooling.yaml": { overrides: [...MNIST_SLICE, "dim=40", "max_epochs=1"], models: ["lp_pooling.pkl"] },
   "locally_connected.yaml": { overrides: [...MNIST_SLICE, "channels=2", "max_epochs=1"], models: ["locally_connected.pkl"] },
+  "cae.yaml": { overrides: ["train_stop=200", "nhid=20", "max_epochs=1"], models: ["cae.pkl"] },
   "sliding_window.yaml": { overrides: ["length=300", "max_epochs=1"], models: ["sliding_window.pkl"] },
   "rbm_svm.yaml": { overrides: [...MNIST_SLICE, "nhid=20", "rbm_epochs=1", "svm_epochs=1"], models: ["rbm_svm_l1.pkl", "rbm_svm.pkl"] },
   "rbm_stack_svm.yaml": {
