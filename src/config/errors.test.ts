@@ -156,6 +156,14 @@ describe("values", () => {
 
   test("a boolean keyword given a number", () => {
     expectAt(bad(`!obj:Momentum {init_momentum: 0.5,\n nesterov_momentum: 3}`), 2, "nesterov_momentum", "expected a boolean, got 3");
+    expectAt(bad(`!obj:Momentum {init_momentum: 0.5,\n nesterov_momentum: -1}`), 2, "nesterov_momentum", "expected a boolean, got -1");
+  });
+
+  test("0 and 1 are pylearn2's false and true for a boolean keyword (its dropout paper files write shuffle: 0)", () => {
+    for (const [written, want] of [["0", false], ["1", true], ["False", false], ["True", true]] as const) {
+      const exp = loadConfigText(`!obj:Momentum {init_momentum: 0.5, nesterov_momentum: ${written}}`, file, opts);
+      expect((exp.tree as { args: Record<string, unknown> }).args.nesterov_momentum, written).toBe(want);
+    }
   });
 
   test("a component of the wrong kind", () => {

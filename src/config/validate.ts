@@ -110,7 +110,7 @@ class Validator {
     const def = this.lookup(node.className, node.loc, path);
     let args = this.mapValue(node.args, path);
     let r = def.schema.safeParse(args, { reportInput: true });
-    if (!r.success && this.coerceOverrides(node.args, r.error.issues)) {
+    if (!r.success && this.coerce(node.args, r.error.issues)) {
       args = this.mapValue(node.args, path);
       r = def.schema.safeParse(args, { reportInput: true });
     }
@@ -130,12 +130,23 @@ class Validator {
   }
 
   /**
-   * A command-line value is read as YAML, so `save_path=123` arrives as a number. Where the schema
-   * wanted a string (or one of several types), fall back to the text as written. True if any changed.
+   * Second readings of scalars the schema refused, as pylearn2 would have taken them. A command-line
+   * value is read as YAML, so `save_path=123` arrives as a number: where the schema wanted a string
+   * (or one of several types), fall back to the text as written. And pylearn2 tested flags with
+   * Python's truth (`if shuffle:`), so files write `shuffle: 0`: where a boolean is wanted, 0 and 1
+   * are false and true (other numbers stay errors). True if any changed.
    */
-  private coerceOverrides(args: MapNode, issues: readonly { code: string; path: PropertyKey[]; expected?: string; values?: unknown[] }[]): boolean {
+  private coerce(args: MapNode, issues: readonly { code: string; path: PropertyKey[]; expected?: string; values?: unknown[] }[]): boolean {
     let changed = false;
     for (const issue of issues) {
+      if (issue.code === "invalid_type" && issue.expected === "boolean") {
+        const n = nodeAt(args, issue.path)?.node;
+        if (n && n.type === "scalar" && (n.value === 0 || n.value === 1)) {
+          n.value = n.value === 1;
+          changed = true;
+        }
+        continue;
+      }
       const wantsString =
         (issue.code === "invalid_type" && issue.expected === "string") ||
         (issue.code === "invalid_value" && (issue.values ?? []).some((v) => typeof v === "string")) ||

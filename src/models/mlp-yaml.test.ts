@@ -18,6 +18,17 @@ const build = (yaml: string) => loadConfigText(yaml, "/tmp/test.yaml", { env: {}
 const monitor: StepContext = { rng: new Rng(1), training: false };
 
 describe("the MLP family from YAML (pylearn2 names and defaults)", () => {
+  it("the dropout paper's softmax: sparse_init 0 starts every weight at zero (pylearn2 draws no nonzero weight)", () => {
+    const m = build(`!obj:pylearn2.models.mlp.MLP { nvis: 20, layers: [
+        !obj:pylearn2.models.mlp.RectifiedLinear { layer_name: 'h0', dim: 8, irange: 0.1 },
+        !obj:pylearn2.models.mlp.Softmax { layer_name: 'y', n_classes: 10, sparse_init: 0, max_col_norm: 4.6 } ] }`) as MLP;
+    const W = m.params().find((p) => p.name === "y_W")!;
+    expect(W.shape).toEqual([8, 10]);
+    expect(Array.from(W.toArray()).every((v) => v === 0)).toBe(true);
+    expect(Array.from(m.params()[0].toArray()).some((v) => v !== 0)).toBe(true);
+    expect(() => build(`!obj:pylearn2.models.mlp.Softmax { layer_name: 'y', n_classes: 10, sparse_init: -1 }`)).toThrow(/sparse_init/);
+  });
+
   it("pylearn2's MLP tutorial part 3 model: sparse-initialised ReLU layers and a zero softmax", () => {
     const m = build(`!obj:pylearn2.models.mlp.MLP {
         layers: [ !obj:pylearn2.models.mlp.RectifiedLinear { layer_name: 'h0', dim: 50, sparse_init: 15 },

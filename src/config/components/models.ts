@@ -18,6 +18,8 @@ import * as mlp from "../../models/mlp-build.js";
 
 const M = "pylearn2.models";
 const posInt = () => z.number().int().positive();
+/** pylearn2's sparse_init: nonzero weights per unit; 0 starts every weight at zero (the dropout paper's softmax). */
+const sparseInit = () => z.number().int().min(0).nullable().default(null);
 const pair = () => z.tuple([posInt(), posInt()]);
 const rng = () =>
   z
@@ -165,7 +167,7 @@ export const MLP = defineComponent({
 const initFields = {
   irange: z.number().min(0).nullable().default(null).describe("W ~ U(-irange, irange)"),
   istdev: z.number().positive().nullable().default(null).describe("W ~ N(0, istdev^2)"),
-  sparse_init: posInt().nullable().default(null).describe("this many nonzero N(0, sparse_stdev^2) weights per unit"),
+  sparse_init: sparseInit().describe("this many nonzero N(0, sparse_stdev^2) weights per unit"),
 };
 
 const linearFields = {
@@ -256,7 +258,7 @@ export const Maxout = defineComponent({
       pool_stride: posInt().nullable().default(null).describe("stride between pools (null: num_pieces, no overlap)"),
       randomize_pools: z.boolean().default(false).describe("assign pieces to pools at random"),
       irange: z.number().min(0).nullable().default(null).describe("W ~ U(-irange, irange)"),
-      sparse_init: posInt().nullable().default(null).describe("this many nonzero weights per piece"),
+      sparse_init: sparseInit().describe("this many nonzero weights per piece"),
       sparse_stdev: z.number().positive().default(1).describe("standard deviation of sparse_init weights"),
       include_prob: z.number().gt(0).max(1).default(1).describe("probability each weight is nonzero at init"),
       init_bias: z.number().default(0).describe("initial bias"),
@@ -314,7 +316,7 @@ const convFields = {
   layer_name: z.string().describe("name used in channel names"),
   irange: z.number().min(0).nullable().default(null).describe("kernels ~ U(-irange, irange)"),
   border_mode: z.enum(["valid", "full"]).default("valid").describe("valid (no padding) or full convolution"),
-  sparse_init: posInt().nullable().default(null).describe("this many nonzero weights per kernel"),
+  sparse_init: sparseInit().describe("this many nonzero weights per kernel"),
   include_prob: z.number().gt(0).max(1).default(1).describe("probability each weight is nonzero at init"),
   init_bias: z.number().default(0).describe("initial bias"),
   W_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for the kernels"),
