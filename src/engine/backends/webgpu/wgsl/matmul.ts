@@ -44,6 +44,10 @@ export const GEMM_TILES = {
   v4_128x128x16r: { name: "v4_128x128x16r", BM: 128, BN: 128, BK: 16, TM: 8, TN: 8, vec4: true },
   v4_128x64x16: { name: "v4_128x64x16", BM: 128, BN: 64, BK: 16, TM: 8, TN: 4, vec4: true, group: 8 },
   v4_64x64x16: { name: "v4_64x64x16", BM: 64, BN: 64, BK: 16, TM: 4, TN: 4, vec4: true, group: 8 },
+  // 16 x 8 and 8 x 16 per invocation (128 accumulators): twice the multiply-adds per workgroup-memory
+  // read of the 8 x 8 tiles, if the driver keeps them all in registers; the bench says whether it does.
+  v4_256x128x8: { name: "v4_256x128x8", BM: 256, BN: 128, BK: 8, TM: 16, TN: 8, vec4: true, group: 8 },
+  v4_128x256x8: { name: "v4_128x256x8", BM: 128, BN: 256, BK: 8, TM: 8, TN: 16, vec4: true, group: 8 },
 } as const satisfies Record<string, GemmTile>;
 
 /**
