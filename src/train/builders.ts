@@ -109,6 +109,8 @@ export const buildEpochCounter = (a: { max_epochs: number; new_epochs: boolean }
 export const buildMonitorBased = (a: { prop_decrease: number; N: number; channel_name: string | null }) =>
   new term.MonitorBased(a.prop_decrease, a.N, a.channel_name);
 export const buildChannelTarget = (a: { channel_name: string; target: number }) => new term.ChannelTarget(a.channel_name, a.target);
+export const buildMatchChannel = (a: { channel_name: string; prev_channel_name: string; prev_monitor_name: string }) =>
+  new term.MatchChannel(a.channel_name, a.prev_channel_name, a.prev_monitor_name);
 export const buildAnd = (a: { criteria: unknown[] }) => new term.And(a.criteria as term.TerminationCriterion[]);
 export const buildOr = (a: { criteria: unknown[] }) => new term.Or(a.criteria as term.TerminationCriterion[]);
 

@@ -15,6 +15,8 @@ export class Monitor {
   private timeOffset = 0;
   private t0 = performance.now();
   readonly channels = new Map<string, ChannelHistory>();
+  /** Monitors of earlier training stages that push_monitor set aside, by the name it gave them (for MatchChannel). */
+  readonly earlier = new Map<string, MonitorHistory>();
 
   reportBatch(numExamples: number): void {
     this.examplesSeen += numExamples;

@@ -63,6 +63,49 @@ describe("trainFile (dl train as a function)", () => {
     expect(r.epochs).toBe(1);
   });
 
+  it("the maxout paper's second stage: push_monitor sets the saved model's monitor aside, MatchChannel stops at its last train objective", async () => {
+    const digits = (stop: number) => `!obj:dl.datasets.Digits { which_set: train, start: 0, stop: ${stop} }`;
+    const algorithm = (data: string, stop: string) => `algorithm: !obj:pylearn2.training_algorithms.sgd.SGD {
+        learning_rate: .05, batch_size: 20,
+        monitoring_dataset: { 'train': ${data}, 'valid': !obj:dl.datasets.Digits { which_set: train, start: 300, stop: 400 } },
+        termination_criterion: ${stop} }`;
+    const stage0 = write("stage0.yaml", `!obj:pylearn2.train.Train {
+        dataset: ${digits(300)},
+        model: !obj:pylearn2.models.mlp.MLP { nvis: 64, layers: [
+          !obj:pylearn2.models.mlp.RectifiedLinear { layer_name: h0, dim: 16, irange: .1 },
+          !obj:pylearn2.models.mlp.Softmax { layer_name: y, n_classes: 10, irange: .1 } ] },
+        ${algorithm(digits(300), "!obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 4 }")} }`);
+    await trainFile(stage0);
+    const old = readModelFile(join(dir, "stage0.pkl")).monitor!.channels;
+    const target = old.train_objective.val.at(-1)!;
+    const stage1 = (push: string) => `!obj:pylearn2.train.Train {
+        dataset: ${digits(400)},
+        model: !obj:pylearn2.monitor.push_monitor { model: !pkl: "stage0.pkl", name: "monitor_stage_0"${push} },
+        ${algorithm(digits(400), `!obj:pylearn2.termination_criteria.MatchChannel {
+          channel_name: "valid_objective", prev_channel_name: "train_objective", prev_monitor_name: "monitor_stage_0" }`)} }`;
+    const [r] = await trainFile(write("stage1.yaml", stage1("")));
+    const f = readModelFile(r.savePath);
+    const valid = f.monitor!.channels.valid_objective;
+    // A new monitor: its records start at epoch 0 of this stage; it stopped at the first value at or below the target.
+    expect(valid.epoch[0]).toBe(0);
+    expect(valid.val.length).toBeGreaterThan(1);
+    expect(valid.val.at(-1)!).toBeLessThanOrEqual(target);
+    expect(valid.val.slice(0, -1).every((v) => v > target)).toBe(true);
+    // The file holds the model's own config, so it loads back like any model.
+    expect(f.config).toMatch(/^!obj:pylearn2.models.mlp.MLP/);
+    expect(loadModel(r.savePath).className).toBe("MLP");
+    // transfer_experience: the counters go on from stage 0's; save_records: so do its records.
+    const [t] = await trainFile(write("stage1t.yaml", stage1(", transfer_experience: True")), { overrides: ["save_path=stage1t.pkl"], cwd: dir });
+    const tv = readModelFile(t.savePath).monitor!.channels.valid_objective;
+    expect([tv.epoch[0], tv.val.length]).toEqual([4, valid.val.length]);
+    const [k] = await trainFile(write("stage1k.yaml", stage1(", transfer_experience: True, save_records: True")), { overrides: ["save_path=stage1k.pkl"], cwd: dir });
+    const kv = readModelFile(k.savePath).monitor!.channels.valid_objective;
+    expect(kv.val.slice(0, 5)).toEqual(old.valid_objective.val);
+    // A model built in the file has no monitor to set aside.
+    const inline = stage1("").replace(`!pkl: "stage0.pkl"`, "!obj:pylearn2.models.mlp.MLP { nvis: 64, layers: [ !obj:pylearn2.models.mlp.Softmax { layer_name: y, n_classes: 10, irange: .1 } ] }");
+    await expect(trainFile(write("stage1i.yaml", inline))).rejects.toThrow(/push_monitor needs a saved model \(model: !pkl: "file.pkl"\)/);
+  }, 60_000);
+
   it("a top-level list runs phase after phase; a later phase loads an earlier phase's file with !pkl:", async () => {
     const yaml = write(
       "phases.yaml",

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defaultBackend, setDefaultBackend, type Backend } from "../engine/index.js";
-import { DlError } from "../util/errors.js";
+import { ConfigError, DlError } from "../util/errors.js";
 import { buildTree, printConfig, trainFileVars, ComponentNode, PklRef, type Registry } from "../config/index.js";
 import { readModelFile, type MonitorHistory } from "../io/model-file.js";
 import { makePklLoader } from "./load.js";
@@ -114,19 +114,40 @@ export async function trainFile(config: string, opts: TrainFileOptions = {}): Pr
 
 /** What the Train's files record about where it came from. */
 function fileInfo(node: ComponentNode): Train["files"] {
-  const model = node.args.model;
+  let model = node.args.model;
   const dataset = node.args.dataset;
+  // push_monitor { model, name, ... }: the same saved model, with its monitor set aside under `name`.
+  const pushNode = model instanceof ComponentNode && model.def.name === "push_monitor" ? model : null;
+  const push = pushNode?.args;
+  if (push) model = push.model;
   let modelConfig: string | undefined;
   let previousMonitor: MonitorHistory | undefined;
+  let earlierMonitors: Record<string, MonitorHistory> | undefined;
+  let previousCountersOnly = false;
   if (model instanceof PklRef) {
-    // Training a saved model further: its own config, and its monitor continues.
+    // Training a saved model further: its own config, and its monitor continues (or is pushed aside).
     const saved = readModelFile(model.path);
     modelConfig = saved.config;
-    previousMonitor = saved.monitor;
-  } else modelConfig = printConfig(model);
+    const old = saved.monitor ?? { channels: {} };
+    if (!push) previousMonitor = saved.monitor;
+    else {
+      earlierMonitors = { [push.name as string]: old };
+      if (push.transfer_experience) {
+        previousMonitor = old;
+        previousCountersOnly = !push.save_records;
+      }
+    }
+  } else {
+    if (pushNode) {
+      throw new ConfigError('push_monitor needs a saved model (model: !pkl: "file.pkl"): a model built here has no monitor to set aside', pushNode.loc);
+    }
+    modelConfig = printConfig(model);
+  }
   return {
     modelConfig,
     previousMonitor,
+    previousCountersOnly,
+    earlierMonitors,
     trainConfig: printConfig(node),
     datasetPath: dataset instanceof PklRef ? dataset.path : undefined,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Monitor } from "./monitor.js";
-import { And, ChannelTarget, EpochCounter, MonitorBased, Or, type TerminationCriterion } from "./termination.js";
+import { And, ChannelTarget, EpochCounter, MatchChannel, MonitorBased, Or, type TerminationCriterion } from "./termination.js";
 
 /** Feeds the criterion one monitoring step per value (epochs 0, 1, 2, ...) and collects its answers. */
 function answers(c: TerminationCriterion, values: number[], channel = "objective"): boolean[] {
@@ -95,6 +95,41 @@ describe("MonitorBased", () => {
 describe("ChannelTarget", () => {
   it("continues while the channel is above the target", () => {
     expect(answers(new ChannelTarget("objective", 0.5), [2, 0.6, 0.5, 0.4])).toEqual([true, true, false, false]);
+  });
+});
+
+describe("MatchChannel", () => {
+  const stage0 = { channels: { train_objective: { val: [0.9, 0.4, 0.3], batch: [0, 1, 2], example: [0, 9, 18], epoch: [0, 1, 2], time: [0, 1, 2] } } };
+  const monitor = () => {
+    const m = new Monitor();
+    m.earlier.set("monitor_stage_0", stage0);
+    return m;
+  };
+
+  it("continues while the channel is above the earlier monitor's last value of its channel, and keeps that target", () => {
+    const c = new MatchChannel("valid_objective", "train_objective", "monitor_stage_0");
+    const m = monitor();
+    const got = [0.8, 0.31, 0.3, 0.1].map((v, i) => {
+      if (i > 0) m.reportEpoch();
+      m.record({ valid_objective: v });
+      return c.continueLearning(m);
+    });
+    expect(got).toEqual([true, true, false, false]);
+    // A resumed run decides with the saved target, even where the earlier monitor is not set aside again.
+    const resumed = new MatchChannel("valid_objective", "train_objective", "monitor_stage_0");
+    resumed.loadState(c.state());
+    const bare = new Monitor();
+    bare.record({ valid_objective: 0.31 });
+    expect(resumed.continueLearning(bare)).toBe(true);
+  });
+
+  it("names what is missing: the earlier monitor, or its channel (with a suggestion)", () => {
+    const m = monitor();
+    m.record({ valid_objective: 1 });
+    expect(() => new MatchChannel("valid_objective", "train_objective", "stage_0").continueLearning(m))
+      .toThrow(/no earlier monitor named 'stage_0' \(push_monitor names one.*Earlier monitors: monitor_stage_0$/);
+    expect(() => new MatchChannel("valid_objective", "train_objectiv", "monitor_stage_0").continueLearning(m))
+      .toThrow(/the earlier monitor 'monitor_stage_0' has no values for channel 'train_objectiv'\. Did you mean 'train_objective'\? Its channels: train_objective$/);
   });
 });
 

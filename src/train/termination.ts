@@ -1,4 +1,6 @@
-import type { Monitor } from "./monitor.js";
+import { sortChannelNames, type Monitor } from "./monitor.js";
+import { DlError } from "../util/errors.js";
+import { didYouMean } from "../util/suggest.js";
 
 /**
  * pylearn2's termination criteria (pylearn2/termination_criteria/__init__.py). `continueLearning`
@@ -84,6 +86,58 @@ export class ChannelTarget implements TerminationCriterion {
 
   continueLearning(monitor: Monitor): boolean {
     return monitor.last(this.channelName, "ChannelTarget termination criterion") > this.target;
+  }
+}
+
+/**
+ * pylearn2's MatchChannel: keep learning until a channel falls to the last value a channel had in an
+ * earlier monitor (one push_monitor set aside). The maxout paper's second stage trains on all the
+ * training data until the validation objective reaches the training objective the first stage ended
+ * with. The target is read once, at the first check, and kept in the criterion's state.
+ */
+export class MatchChannel implements TerminationCriterion {
+  readonly className = "MatchChannel";
+  private target: number | null = null;
+  constructor(
+    readonly channelName: string,
+    readonly prevChannelName: string,
+    readonly prevMonitorName: string,
+  ) {}
+
+  continueLearning(monitor: Monitor): boolean {
+    const who = "MatchChannel termination criterion";
+    if (this.target === null) {
+      const earlier = monitor.earlier.get(this.prevMonitorName);
+      if (!earlier) {
+        const names = [...monitor.earlier.keys()];
+        throw new DlError(
+          `${who}: there is no earlier monitor named '${this.prevMonitorName}' (push_monitor names one when the model is loaded: ` +
+            `model: !obj:pylearn2.monitor.push_monitor { model: !pkl: "stage0.pkl", name: "${this.prevMonitorName}" }). ` +
+            `Earlier monitors: ${names.length > 0 ? names.join(", ") : "(none)"}`,
+          2,
+        );
+      }
+      const ch = earlier.channels[this.prevChannelName];
+      if (!ch || ch.val.length === 0) {
+        const names = Object.keys(earlier.channels);
+        const hint = didYouMean(this.prevChannelName, names);
+        throw new DlError(
+          `${who}: the earlier monitor '${this.prevMonitorName}' has no values for channel '${this.prevChannelName}'.` +
+            `${hint ? ` Did you mean '${hint}'?` : ""} Its channels: ${names.length > 0 ? sortChannelNames(names).join(", ") : "(none)"}`,
+          2,
+        );
+      }
+      this.target = ch.val[ch.val.length - 1];
+    }
+    return monitor.last(this.channelName, who) > this.target;
+  }
+
+  state(): unknown {
+    return { target: this.target };
+  }
+
+  loadState(s: unknown): void {
+    this.target = (s as { target: number | null }).target;
   }
 }
 

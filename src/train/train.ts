@@ -33,6 +33,10 @@ export interface TrainFileInfo {
   datasetPath?: string;
   /** The monitor of a saved model being trained further (`model: !pkl:`): pylearn2 kept it with the model. */
   previousMonitor?: MonitorHistory;
+  /** Only previousMonitor's counters go on, not its records (push_monitor's transfer_experience without save_records). */
+  previousCountersOnly?: boolean;
+  /** Monitors of earlier stages push_monitor set aside, by name (MatchChannel reads them). */
+  earlierMonitors?: Record<string, MonitorHistory>;
 }
 
 export interface RunOptions {
@@ -138,6 +142,7 @@ export class Train {
       log: (m) => this.reporter.log(m),
     };
     for (const ext of this.extensions) ext.setup?.(this.ctx);
+    for (const [name, h] of Object.entries(this.files.earlierMonitors ?? {})) this.monitor.earlier.set(name, h);
 
     let position: Position = "boundary";
     if (run.resume) {
@@ -152,7 +157,7 @@ export class Train {
         const bad = await findNonFiniteAsync(this.model.params());
         if (bad) throw new DlError(`parameter ${bad.name} of ${this.model.className} is ${bad.what} before training`);
       }
-      if (this.files.previousMonitor) this.continueMonitor(this.files.previousMonitor);
+      if (this.files.previousMonitor) this.continueMonitor(this.files.previousMonitor, !this.files.previousCountersOnly);
       // pylearn2's enforce_constraints: the constraints hold from the start.
       this.model.afterUpdate?.();
       await this.runMonitoring();
@@ -247,12 +252,12 @@ export class Train {
     }
   }
 
-  /** Counters and history carry on from the saved model's last monitoring step. */
-  private continueMonitor(h: MonitorHistory): void {
+  /** Counters (and, with `records`, the history and clock) carry on from the saved model's last monitoring step. */
+  private continueMonitor(h: MonitorHistory, records: boolean): void {
     const ch = Object.values(h.channels).find((c) => c.val.length > 0);
     if (!ch) return;
     const i = ch.val.length - 1;
-    this.monitor.loadState({ batchesSeen: ch.batch[i], examplesSeen: ch.example[i], epochsSeen: ch.epoch[i], elapsed: ch.time[i] }, h);
+    this.monitor.loadState({ batchesSeen: ch.batch[i], examplesSeen: ch.example[i], epochsSeen: ch.epoch[i], elapsed: records ? ch.time[i] : 0 }, records ? h : { channels: {} });
   }
 
   private async runMonitoring(): Promise<void> {

@@ -137,6 +137,27 @@ export const ContractiveAutoencoder = defineComponent({
   build: (a) => new ContractiveAutoencoderModel(autoencoderOptions(a)),
 });
 
+/**
+ * pylearn2's push_monitor(model, name): the model as it is, its monitor set aside under `name` (for
+ * MatchChannel) and a new one started. `dl train` reads the arguments from the YAML (src/train/run.ts);
+ * building just passes the model through.
+ */
+export const PushMonitor = defineComponent({
+  name: "push_monitor",
+  aliases: ["pylearn2.monitor.push_monitor"],
+  kind: "model",
+  description: "A saved model (!pkl:) trained further with a new monitor; its old monitor is kept under `name` (for MatchChannel).",
+  schema: z
+    .object({
+      model: component("model").describe("the saved model, e.g. !pkl: \"stage0_best.pkl\""),
+      name: z.string().describe("the name the old monitor is kept under"),
+      transfer_experience: z.boolean().default(false).describe("the new monitor's batch, example and epoch counts go on from the old one's"),
+      save_records: z.boolean().default(false).describe("the new monitor starts with the old one's records"),
+    })
+    .strict(),
+  build: (a) => a.model,
+});
+
 export const MLP = defineComponent({
   name: "MLP",
   aliases: [`${M}.mlp.MLP`],
@@ -513,6 +534,7 @@ export const MODEL_COMPONENTS: readonly AnyComponentDef[] = [
   Autoencoder,
   DenoisingAutoencoder,
   ContractiveAutoencoder,
+  PushMonitor,
   MLP,
   Linear,
   Sigmoid,

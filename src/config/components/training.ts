@@ -216,6 +216,21 @@ export const ChannelTarget = defineComponent({
     .strict(),
 });
 
+export const MatchChannel = defineComponent({
+  name: "MatchChannel",
+  build: B.buildMatchChannel,
+  aliases: ["pylearn2.termination_criteria.MatchChannel"],
+  kind: "termination",
+  description: "Stop when a channel falls to the last value a channel had in an earlier monitor (one push_monitor set aside).",
+  schema: z
+    .object({
+      channel_name: z.string().describe("channel to watch (e.g. valid_objective)"),
+      prev_channel_name: z.string().describe("channel of the earlier monitor whose last value is the target (e.g. train_objective)"),
+      prev_monitor_name: z.string().describe("the name push_monitor gave the earlier monitor"),
+    })
+    .strict(),
+});
+
 const criteria = z.array(component("termination")).min(1).describe("the criteria to combine");
 
 export const And = defineComponent({
@@ -371,6 +386,7 @@ export const TRAINING_COMPONENTS: readonly AnyComponentDef[] = [
   EpochCounter,
   MonitorBased,
   ChannelTarget,
+  MatchChannel,
   And,
   Or,
   MonitorBasedLRAdjuster,

@@ -254,7 +254,6 @@ export const UNSUPPORTED_PYLEARN2: ReadonlySet<string> = new Set([
   "pylearn2.termination_criteria.ChannelInf",
   "pylearn2.termination_criteria.ChannelTarget",
   "pylearn2.termination_criteria.EpochCounter",
-  "pylearn2.termination_criteria.MatchChannel",
   "pylearn2.termination_criteria.MonitorBased",
   "pylearn2.termination_criteria.Or",
   "pylearn2.termination_criteria.TerminationCriterion",
