@@ -8,6 +8,7 @@ import * as ext from "./extensions.js";
 import type { IterationMode } from "./iterator.js";
 import * as rules from "./learning-rules.js";
 import { SGD } from "./sgd.js";
+import { BGD } from "./bgd.js";
 import * as term from "./termination.js";
 import { Train } from "./train.js";
 import * as cb from "./update-callbacks.js";
@@ -91,12 +92,45 @@ export function buildSGD(a: {
   });
 }
 
-export function buildBGD(_a: unknown, ctx: Ctx): never {
-  throw new ConfigError(
-    "BGD (batch gradient descent with line search) is not supported by dl; use !obj:pylearn2.training_algorithms.sgd.SGD " +
-      "(e.g. with a large batch_size and learning_rule: !obj:pylearn2.training_algorithms.learning_rule.Adam {})",
-    { file: ctx.file },
-  );
+export function buildBGD(a: {
+  cost: unknown;
+  batch_size: number | null;
+  batches_per_iter: number | null;
+  updates_per_batch: number;
+  monitoring_batch_size: number | null;
+  monitoring_batches: number | null;
+  monitoring_dataset: unknown;
+  termination_criterion: unknown;
+  set_batch_size: boolean;
+  reset_alpha: boolean;
+  conjugate: boolean;
+  min_init_alpha: number;
+  reset_conjugate: boolean;
+  line_search_mode: "exhaustive" | null;
+  verbose_optimization: boolean;
+  scale_step: number;
+  init_alpha: number[] | null;
+  seed: number | number[] | null;
+}): BGD {
+  return new BGD({
+    cost: a.cost as Cost | null,
+    batchSize: a.batch_size,
+    batchesPerIter: a.batches_per_iter,
+    updatesPerBatch: a.updates_per_batch,
+    monitoringBatchSize: a.monitoring_batch_size,
+    monitoringBatches: a.monitoring_batches,
+    monitoringDataset: a.monitoring_dataset as DenseDesignMatrix | Record<string, DenseDesignMatrix> | null,
+    terminationCriterion: a.termination_criterion as term.TerminationCriterion | null,
+    resetAlpha: a.reset_alpha,
+    conjugate: a.conjugate,
+    minInitAlpha: a.min_init_alpha,
+    resetConjugate: a.reset_conjugate,
+    lineSearchMode: a.line_search_mode,
+    verbose: a.verbose_optimization,
+    scaleStep: a.scale_step,
+    initAlpha: a.init_alpha,
+    ...(a.seed !== null && { seed: a.seed }),
+  });
 }
 
 export const buildMomentum = (a: { init_momentum: number; nesterov_momentum: boolean }) => new rules.Momentum(Math.fround(a.init_momentum), a.nesterov_momentum);

@@ -156,16 +156,40 @@ describe("trainFile (dl train as a function)", () => {
   });
 });
 
-describe("components dl does not run", () => {
-  it("BGD is a clear error pointing at SGD", async () => {
+describe("BGD from YAML", () => {
+  it("trains with its line searches, reports pylearn2's step-size channels and no learning rate, and stops by its criterion", async () => {
     const yaml = write(
       "bgd.yaml",
       `!obj:pylearn2.train.Train {
-        dataset: !obj:TestData { n: 10, dim: 3 },
+        dataset: &d !obj:TestData { n: 60, dim: 3 },
         model: !obj:TestLinear { nvis: 3 },
-        algorithm: !obj:pylearn2.training_algorithms.bgd.BGD { cost: !obj:TestMSE {} } }`,
+        algorithm: !obj:pylearn2.training_algorithms.bgd.BGD {
+          cost: !obj:TestMSE {}, batch_size: 30, line_search_mode: 'exhaustive', conjugate: 1, updates_per_batch: 4,
+          monitoring_dataset: { 'train': *d },
+          termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 3 } } }`,
     );
-    await expect(trainFile(yaml, { registry })).rejects.toThrow(/BGD .* is not supported by dl; use !obj:pylearn2.training_algorithms.sgd.SGD/);
+    const [r] = await trainFile(yaml, { registry });
+    expect([r.epochs, r.batches]).toEqual([3, 6]);
+    const ch = readModelFile(r.savePath).monitor!.channels;
+    expect(Object.keys(ch)).toEqual(expect.arrayContaining(["ave_step_size", "ave_grad_size", "ave_grad_mult", "train_objective"]));
+    expect(Object.keys(ch)).not.toContain("learning_rate");
+    const obj = ch.train_objective.val;
+    expect(obj[3]).toBeLessThan(obj[0] / 10);
+    expect(ch.ave_step_size.val[0]).toBe(0);
+    expect(ch.ave_step_size.val[3]).toBeGreaterThan(0);
+  });
+
+  it("an extension that sets a learning rate is a clear error with BGD", async () => {
+    const yaml = write(
+      "bgd-lr.yaml",
+      `!obj:pylearn2.train.Train {
+        dataset: &d !obj:TestData { n: 20, dim: 3 },
+        model: !obj:TestLinear { nvis: 3 },
+        algorithm: !obj:pylearn2.training_algorithms.bgd.BGD { cost: !obj:TestMSE {}, batch_size: 10, monitoring_dataset: *d,
+          termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 3 } },
+        extensions: [!obj:pylearn2.training_algorithms.sgd.MonitorBasedLRAdjuster {}] }`,
+    );
+    await expect(trainFile(yaml, { registry })).rejects.toThrow(/BGD has no learning rate/);
   });
 });
 

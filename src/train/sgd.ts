@@ -6,7 +6,7 @@ import { ConfigError, DlError } from "../util/errors.js";
 import { Rng, type RngState } from "../util/rng.js";
 import type { AlgorithmState, EpochProgress, TrainingAlgorithm } from "./algorithm.js";
 import { makeBatch } from "./batch.js";
-import { isStochastic, planBatches, selectionSize, SubsetIterator, type BatchPlan, type IterationMode, type IteratorState } from "./iterator.js";
+import { isStochastic, planBatches, selectionSize, SubsetIterator, type BatchPlan, type BatchSelection, type IterationMode, type IteratorState } from "./iterator.js";
 import type { LearningRule } from "./learning-rules.js";
 import type { Monitor } from "./monitor.js";
 import type { TerminationCriterion } from "./termination.js";
@@ -45,7 +45,7 @@ const MONITOR_SEED = [2013, 2, 22];
  * constraints (`afterUpdate`); the update callbacks. Nothing is read back to JavaScript in a step.
  */
 export class SGD implements TrainingAlgorithm {
-  readonly className = "SGD";
+  readonly className: string = "SGD";
   private lr: number;
   readonly learningRule: LearningRule | null;
   readonly terminationCriterion: TerminationCriterion | null;
@@ -56,14 +56,14 @@ export class SGD implements TrainingAlgorithm {
   /** Draws the training order (pylearn2's SGD.rng). */
   private readonly iterRng: Rng;
   /** Noise for costs and models during training steps (corruption, sampling). */
-  private readonly stepRng: Rng;
+  protected readonly stepRng: Rng;
 
-  private cost!: Cost;
-  private model!: Model;
-  private dataset!: DenseDesignMatrix;
+  protected cost!: Cost;
+  protected model!: Model;
+  protected dataset!: DenseDesignMatrix;
   private monitor!: Monitor;
-  private params: Tensor[] = [];
-  private scales: number[] = [];
+  protected params: Tensor[] = [];
+  protected scales: number[] = [];
   private batchSize = 0;
   private trainPlan!: BatchPlan;
   private iterator: SubsetIterator | null = null;
@@ -81,7 +81,7 @@ export class SGD implements TrainingAlgorithm {
     const md = opts.monitoringDataset ?? null;
     this.monitoringDatasets = md === null ? [] : isDataset(md) ? [["", md]] : Object.entries(md);
     if (this.monitoringDatasets.length === 0 && (opts.monitoringBatchSize != null || opts.monitoringBatches != null)) {
-      throw new ConfigError("SGD: monitoring_batch_size / monitoring_batches given but no monitoring_dataset");
+      throw new ConfigError(`${new.target.name}: monitoring_batch_size / monitoring_batches given but no monitoring_dataset`);
     }
     this.trainMode = opts.trainIterationMode ?? "shuffled_sequential";
     const seed = opts.seed ?? [2012, 10, 5];
@@ -115,27 +115,27 @@ export class SGD implements TrainingAlgorithm {
     this.dataset = dataset;
     this.monitor = monitor;
     const cost = this.opts.cost ?? model.defaultCost?.();
-    if (!cost) throw new ConfigError(`SGD: no cost given and ${model.className} has no default cost; set algorithm.cost`);
+    if (!cost) throw new ConfigError(`${this.className}: no cost given and ${model.className} has no default cost; set algorithm.cost`);
     this.cost = cost;
     this.params = model.params();
-    if (this.params.length === 0) throw new DlError(`SGD: ${model.className} has no parameters to train`);
+    if (this.params.length === 0) throw new DlError(`${this.className}: ${model.className} has no parameters to train`);
     const names = this.params.map((p, i) => p.name ?? `sgd_params[${i}]`);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new DlError(`SGD: ${model.className} has two parameters named ${dup}`);
+    if (dup) throw new DlError(`${this.className}: ${model.className} has two parameters named ${dup}`);
     // On a GPU this check needs an asynchronous read; the Train makes it before the first step.
     const bad = this.params[0].backend.syncRead ? findNonFinite(this.params) : null;
-    if (bad) throw new DlError(`SGD: parameter ${bad.name} of ${model.className} is ${bad.what} before training`);
+    if (bad) throw new DlError(`${this.className}: parameter ${bad.name} of ${model.className} is ${bad.what} before training`);
 
     const own = model.config?.batch_size;
     const bs = this.opts.batchSize ?? (typeof own === "number" ? own : this.modelBatchSize);
-    if (bs === null) throw new ConfigError(`SGD: no batch_size given and ${model.className} sets none; set algorithm.batch_size`);
+    if (bs === null) throw new ConfigError(`${this.className}: no batch_size given and ${model.className} sets none; set algorithm.batch_size`);
     this.batchSize = bs;
     this.checkData(dataset, "the training dataset");
-    this.trainPlan = planBatches(dataset.numExamples, this.trainMode, bs, this.opts.batchesPerIter ?? null, "SGD (training set)");
+    this.trainPlan = planBatches(dataset.numExamples, this.trainMode, bs, this.opts.batchesPerIter ?? null, `${this.className} (training set)`);
 
     const scalers = model.lrScalers?.() ?? {};
     for (const k of Object.keys(scalers)) {
-      if (!names.includes(k)) throw new DlError(`SGD: ${model.className} scales the learning rate of ${k}, which is not one of its parameters (${names.join(", ")})`);
+      if (!names.includes(k)) throw new DlError(`${this.className}: ${model.className} scales the learning rate of ${k}, which is not one of its parameters (${names.join(", ")})`);
     }
     this.scales = names.map((n) => scalers[n] ?? 1);
     this.learningRule?.setup(this.params);
@@ -167,7 +167,7 @@ export class SGD implements TrainingAlgorithm {
       mbs = this.batchSize;
       mb = this.opts.batchesPerIter ?? null;
     }
-    return planBatches(ds.numExamples, this.opts.monitorIterationMode ?? "sequential", mbs, mb, `SGD monitoring${name ? ` (${name})` : ""}`);
+    return planBatches(ds.numExamples, this.opts.monitorIterationMode ?? "sequential", mbs, mb, `${this.className} monitoring${name ? ` (${name})` : ""}`);
   }
 
   beginEpoch(): void {
@@ -184,9 +184,19 @@ export class SGD implements TrainingAlgorithm {
       this.iterator = null;
       return false;
     }
-    if (this.fused) this.fused.step(sel, this.lr);
+    this.trainOnBatch(sel);
+    const n = selectionSize(sel);
+    this.examplesThisEpoch += n;
+    this.monitor.reportBatch(n);
+    for (const cb of this.updateCallbacks) cb.afterStep(this);
+    return true;
+  }
+
+  /** One update from the batch `sel` names: SGD's gradient step (BGD's line searches override it). */
+  protected trainOnBatch(sel: BatchSelection): void {
+    if (this.fused) return this.fused.step(sel, this.lr);
     // Every tensor the generic step makes is garbage once the update is applied: its buffers serve the next step.
-    else runInStepScope(this.params[0].backend, () => {
+    runInStepScope(this.params[0].backend, () => {
       const batch = makeBatch(this.dataset, sel);
       const ctx: StepContext = { rng: this.stepRng, training: true };
       const grads = this.cost.gradients
@@ -198,11 +208,6 @@ export class SGD implements TrainingAlgorithm {
         this.model.afterUpdate?.();
       });
     });
-    const n = selectionSize(sel);
-    this.examplesThisEpoch += n;
-    this.monitor.reportBatch(n);
-    for (const cb of this.updateCallbacks) cb.afterStep(this);
-    return true;
   }
 
   progress(): EpochProgress {

@@ -261,6 +261,15 @@ describe.skipIf(!gpu)(`dl train --device webgpu${why ? ` (skipped: ${why})` : ""
     expect(expectGpuRunClose(g, cpu)).toBeLessThanOrEqual(1);
   }, 60_000);
 
+  it("BGD, whose line searches read the cost back at every point, says to train on the CPU", async () => {
+    const yaml = MLP(join(dir, "bgd.pkl")).replace(/algorithm: !obj:pylearn2\.training_algorithms\.sgd\.SGD \{[^]*?\n  \},/, `algorithm: !obj:pylearn2.training_algorithms.bgd.BGD {
+    batch_size: 100, line_search_mode: 'exhaustive', conjugate: 1,
+    termination_criterion: !obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 1 }
+  },`);
+    expect(yaml).toContain("bgd.BGD");
+    await expect(trainOn(write("bgd.yaml", yaml), "webgpu")).rejects.toThrow(/BGD reads the cost back at every point of its line search, which the GPU cannot do synchronously; train it with --device cpu/);
+  });
+
   it("a component that reads values synchronously during GPU training is a clear error naming where", () => {
     const t = Tensor.from([1, 2, 3], [3], gpu!);
     let err: unknown;

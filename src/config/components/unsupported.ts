@@ -277,7 +277,6 @@ export const UNSUPPORTED_PYLEARN2: ReadonlySet<string> = new Set([
   "pylearn2.train_extensions.window_flip.WindowAndFlip",
   "pylearn2.train_extensions.wmape_channel.WMapeDenominatorChannel",
   "pylearn2.train_extensions.wmape_channel.WMapeNumeratorChannel",
-  "pylearn2.training_algorithms.bgd.BGD",
   "pylearn2.training_algorithms.bgd.BacktrackingStepShrinker",
   "pylearn2.training_algorithms.bgd.ScaleStep",
   "pylearn2.training_algorithms.bgd.StepShrinker",
