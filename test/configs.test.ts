@@ -92,6 +92,8 @@ const TEST_SLICE = "algorithm.monitoring_dataset.test.stop=200";
 const CASES: Record<string, { overrides: string[]; models: string[] }> = {
   // BGD's batches are 10000 examples; the slice has 200.
   "mlp_tutorial_part_2.yaml": { overrides: [...MNIST_SLICE, "dim_h0=20", "max_epochs=1", "algorithm.batch_size=100", TEST_SLICE], models: ["mlp_tutorial_part_2.pkl", "mlp_best.pkl"] },
+  // No max_epochs: its MonitorBased rule gives way to one epoch.
+  "softmax_regression.yaml": { overrides: [...MNIST_SLICE, "batch_size=100", "algorithm.termination_criterion=!obj:pylearn2.termination_criteria.EpochCounter { max_epochs: 1 }", TEST_SLICE], models: ["softmax_regression.pkl", "softmax_regression_best.pkl"] },
   "mlp_tutorial_part_3.yaml": { overrides: [...MNIST_SLICE, "dim_h0=20", "dim_h1=20", "max_epochs=1", TEST_SLICE], models: ["mlp_tutorial_part_3.pkl", "mlp_2_best.pkl"] },
   "mlp_sigmoid.yaml": { overrides: [...MNIST_SLICE, "dim_h0=20", "max_epochs=1", TEST_SLICE], models: ["mlp_sigmoid.pkl"] },
   "mlp_relu.yaml": { overrides: [...MNIST_SLICE, "dim_h0=20", "dim_h1=20", "max_epochs=1", TEST_SLICE], models: ["mlp_relu.pkl"] },

@@ -28,7 +28,7 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-const TUTORIALS = ["cifar_grbm_smd.yaml", "dae_l1.yaml", "dae_l2.yaml", "dae_mlp.yaml", "mlp_tutorial_part_2.yaml", "mlp_tutorial_part_3.yaml", "conv.yaml"];
+const TUTORIALS = ["cifar_grbm_smd.yaml", "dae_l1.yaml", "dae_l2.yaml", "dae_mlp.yaml", "mlp_tutorial_part_2.yaml", "mlp_tutorial_part_3.yaml", "softmax_regression.yaml", "conv.yaml"];
 
 describe("pylearn2 tutorial configs", () => {
   test.each(TUTORIALS)("%s parses, validates, prints and re-parses to the same tree", (name) => {

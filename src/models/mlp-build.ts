@@ -94,6 +94,33 @@ export function buildSoftmax(a: {
   });
 }
 
+/** pylearn2's SoftmaxRegression: an MLP whose one layer is a Softmax named 'y' (its keywords passed on). */
+export function buildSoftmaxRegression(a: {
+  n_classes: number;
+  batch_size: number | null;
+  input_space: unknown;
+  irange: number | null;
+  istdev: number | null;
+  W_lr_scale: number | null;
+  b_lr_scale: number | null;
+  max_row_norm: number | null;
+  max_col_norm: number | null;
+  sparse_init: number | null;
+  init_bias_target_marginals: unknown;
+  nvis: number | null;
+  seed: number | number[] | null;
+}): MLP {
+  const y = buildSoftmax({
+    n_classes: a.n_classes, layer_name: "y", irange: a.irange, istdev: a.istdev, sparse_init: a.sparse_init,
+    W_lr_scale: a.W_lr_scale, b_lr_scale: a.b_lr_scale, max_row_norm: a.max_row_norm, max_col_norm: a.max_col_norm,
+    no_affine: false, init_bias_target_marginals: a.init_bias_target_marginals, binary_target_dim: null, non_redundant: false,
+  });
+  return buildMLP({
+    layers: [y], batch_size: a.batch_size, input_space: a.input_space, input_source: "features", target_source: "targets",
+    nvis: a.nvis, seed: a.seed, layer_name: null, monitor_targets: true,
+  });
+}
+
 export function buildMaxout(a: {
   layer_name: string;
   num_units: number;

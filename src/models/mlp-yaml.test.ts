@@ -18,6 +18,17 @@ const build = (yaml: string) => loadConfigText(yaml, "/tmp/test.yaml", { env: {}
 const monitor: StepContext = { rng: new Rng(1), training: false };
 
 describe("the MLP family from YAML (pylearn2 names and defaults)", () => {
+  it("SoftmaxRegression (the softmax regression tutorial's model) is an MLP whose one layer is a Softmax named y", () => {
+    const m = build(`!obj:pylearn2.models.softmax_regression.SoftmaxRegression { n_classes: 10, irange: 0., nvis: 784 }`) as MLP;
+    expect(m).toBeInstanceOf(MLP);
+    expect(m.params().map((p) => `${p.name}:${p.shape.join("x")}`)).toEqual(["y_b:10", "y_W:784x10"]);
+    expect(Array.from(m.params()[1].toArray()).every((v) => v === 0)).toBe(true);
+    const same = build(`!obj:pylearn2.models.mlp.MLP { nvis: 20, layers: [ !obj:pylearn2.models.mlp.Softmax { layer_name: 'y', n_classes: 3, irange: 0.2, max_col_norm: 0.5 } ] }`) as MLP;
+    const sr = build(`!obj:pylearn2.models.softmax_regression.SoftmaxRegression { n_classes: 3, irange: 0.2, max_col_norm: 0.5, nvis: 20 }`) as MLP;
+    expect(Array.from(sr.params()[1].toArray())).toEqual(Array.from(same.params()[1].toArray()));
+    expect(() => build(`!obj:pylearn2.models.softmax_regression.SoftmaxRegression { n_classes: 3, irange: 0.2, istdev: 0.1, nvis: 20 }`)).toThrow(/at most one of irange, istdev, sparse_init/);
+  });
+
   it("the dropout paper's softmax: sparse_init 0 starts every weight at zero (pylearn2 draws no nonzero weight)", () => {
     const m = build(`!obj:pylearn2.models.mlp.MLP { nvis: 20, layers: [
         !obj:pylearn2.models.mlp.RectifiedLinear { layer_name: 'h0', dim: 8, irange: 0.1 },

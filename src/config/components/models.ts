@@ -266,6 +266,34 @@ export const Softmax = defineComponent({
   build: (a) => mlp.buildSoftmax(a),
 });
 
+export const SoftmaxRegression = defineComponent({
+  name: "SoftmaxRegression",
+  aliases: [`${M}.softmax_regression.SoftmaxRegression`],
+  kind: "model",
+  description: "Softmax (multinomial logistic) regression: an MLP whose one layer is a Softmax named y.",
+  schema: z
+    .object({
+      n_classes: posInt().describe("number of classes"),
+      batch_size: posInt().nullable().default(null).describe("fixed batch size (null: any)"),
+      input_space: component("space").nullable().default(null).describe("input space (or give nvis)"),
+      ...initFields,
+      W_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for W"),
+      b_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for b"),
+      max_row_norm: z.number().positive().nullable().default(null).describe("clip each row of W to this L2 norm"),
+      max_col_norm: z.number().positive().nullable().default(null).describe("clip each column of W to this L2 norm"),
+      init_bias_target_marginals: component("dataset").nullable().default(null).describe("set biases to the log class frequencies of this dataset"),
+      nvis: posInt().nullable().default(null).describe("input size: shorthand for input_space VectorSpace(nvis)"),
+      seed: z.union([z.number().int(), z.array(z.number().int())]).nullable().default(null).describe("seed for initialisation"),
+    })
+    .strict()
+    .refine((a) => !(a.nvis !== null && a.input_space !== null), { message: "give nvis or input_space, not both", path: ["nvis"] })
+    .refine((a) => [a.irange, a.istdev, a.sparse_init].filter((v) => v !== null).length <= 1, {
+      message: "give at most one of irange, istdev, sparse_init",
+      path: ["irange"],
+    }),
+  build: (a) => mlp.buildSoftmaxRegression(a),
+});
+
 export const Maxout = defineComponent({
   name: "Maxout",
   aliases: [`${M}.maxout.Maxout`],
@@ -535,6 +563,7 @@ export const MODEL_COMPONENTS: readonly AnyComponentDef[] = [
   DenoisingAutoencoder,
   ContractiveAutoencoder,
   PushMonitor,
+  SoftmaxRegression,
   MLP,
   Linear,
   Sigmoid,

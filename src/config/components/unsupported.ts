@@ -226,7 +226,6 @@ export const UNSUPPORTED_PYLEARN2: ReadonlySet<string> = new Set([
   "pylearn2.models.s3c.Grad_M_Step",
   "pylearn2.models.s3c.S3C",
   "pylearn2.models.s3c.SufficientStatistics",
-  "pylearn2.models.softmax_regression.SoftmaxRegression",
   "pylearn2.models.sparse_autoencoder.SparseDenoisingAutoencoder",
   "pylearn2.models.svm.DenseMulticlassSVM",
   "pylearn2.models.vae.VAE",
