@@ -239,6 +239,21 @@ export const RectifiedLinear = linearLayer("RectifiedLinear", "Affine layer foll
   left_slope: z.number().default(0).describe("slope for negative inputs (leaky ReLU when > 0)"),
 });
 
+/** The Softmax layer's weight keywords, which SoftmaxRegression passes on to its one layer. */
+const softmaxWeightFields = {
+  ...initFields,
+  W_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for W"),
+  b_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for b"),
+  max_row_norm: z.number().positive().nullable().default(null).describe("clip each row of W to this L2 norm"),
+  max_col_norm: z.number().positive().nullable().default(null).describe("clip each column of W to this L2 norm"),
+  init_bias_target_marginals: component("dataset").nullable().default(null).describe("set biases to the log class frequencies of this dataset"),
+};
+
+/** At most one weight initialisation (a Softmax may give none: zeros). */
+const oneSoftmaxInit = { message: "give at most one of irange, istdev, sparse_init", path: ["irange"] };
+const softmaxInits = (a: { irange: number | null; istdev: number | null; sparse_init: number | null }) =>
+  [a.irange, a.istdev, a.sparse_init].filter((v) => v !== null).length <= 1;
+
 export const Softmax = defineComponent({
   name: "Softmax",
   aliases: [`${M}.mlp.Softmax`],
@@ -248,21 +263,13 @@ export const Softmax = defineComponent({
     .object({
       n_classes: posInt().describe("number of classes"),
       layer_name: z.string().describe("name used in channel names (e.g. y_misclass)"),
-      ...initFields,
-      W_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for W"),
-      b_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for b"),
-      max_row_norm: z.number().positive().nullable().default(null).describe("clip each row of W to this L2 norm"),
+      ...softmaxWeightFields,
       no_affine: z.boolean().default(false).describe("apply softmax to the input directly (no W, b)"),
-      max_col_norm: z.number().positive().nullable().default(null).describe("clip each column of W to this L2 norm"),
-      init_bias_target_marginals: component("dataset").nullable().default(null).describe("set biases to the log class frequencies of this dataset"),
       binary_target_dim: posInt().nullable().default(null).describe("targets are class indices of this width (not one-hot)"),
       non_redundant: z.boolean().default(false).describe("use n_classes - 1 free outputs"),
     })
     .strict()
-    .refine((a) => a.no_affine || [a.irange, a.istdev, a.sparse_init].filter((v) => v !== null).length <= 1, {
-      message: "give at most one of irange, istdev, sparse_init",
-      path: ["irange"],
-    }),
+    .refine((a) => a.no_affine || softmaxInits(a), oneSoftmaxInit),
   build: (a) => mlp.buildSoftmax(a),
 });
 
@@ -276,21 +283,13 @@ export const SoftmaxRegression = defineComponent({
       n_classes: posInt().describe("number of classes"),
       batch_size: posInt().nullable().default(null).describe("fixed batch size (null: any)"),
       input_space: component("space").nullable().default(null).describe("input space (or give nvis)"),
-      ...initFields,
-      W_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for W"),
-      b_lr_scale: z.number().positive().nullable().default(null).describe("learning-rate multiplier for b"),
-      max_row_norm: z.number().positive().nullable().default(null).describe("clip each row of W to this L2 norm"),
-      max_col_norm: z.number().positive().nullable().default(null).describe("clip each column of W to this L2 norm"),
-      init_bias_target_marginals: component("dataset").nullable().default(null).describe("set biases to the log class frequencies of this dataset"),
+      ...softmaxWeightFields,
       nvis: posInt().nullable().default(null).describe("input size: shorthand for input_space VectorSpace(nvis)"),
       seed: z.union([z.number().int(), z.array(z.number().int())]).nullable().default(null).describe("seed for initialisation"),
     })
     .strict()
     .refine((a) => !(a.nvis !== null && a.input_space !== null), { message: "give nvis or input_space, not both", path: ["nvis"] })
-    .refine((a) => [a.irange, a.istdev, a.sparse_init].filter((v) => v !== null).length <= 1, {
-      message: "give at most one of irange, istdev, sparse_init",
-      path: ["irange"],
-    }),
+    .refine(softmaxInits, oneSoftmaxInit),
   build: (a) => mlp.buildSoftmaxRegression(a),
 });
 
