@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Tensor, checkGradients, cpuBackend, float64Backend, gradients, setDefaultBackend } from "../engine/index.js";
+import { Tensor, checkGradients, float64Backend, gradients, withDefaultBackend } from "../engine/index.js";
 import { Rng } from "../util/rng.js";
 import { ConfigError } from "../util/errors.js";
 import { GaussianBinaryRBM } from "../models/grbm.js";
@@ -63,8 +63,7 @@ describe("SMD (denoising score matching)", () => {
     expectRel(grads[2].toArray(), V.grad_bias_hid, 1e-4, "grad_bias_hid");
     expectRel(grads[3].toArray(), [V.grad_sigma_driver], 1e-4, "grad_sigma_driver");
     // In float64 on random problems, with sigma learned or fixed, it is autodiff to rounding.
-    setDefaultBackend(float64Backend);
-    try {
+    withDefaultBackend(float64Backend, () => {
       for (const learnSigma of [true, false]) {
         const g = new GaussianBinaryRBM({ nvis: 7, nhid: 5, irange: 1, initSigma: 0.7, sigmaLrScale: 0.01, learnSigma, seed: 3 });
         g.biasHid.assign(Tensor.from(new Rng(4).fillNormal(new Float64Array(5)), [5]));
@@ -82,9 +81,7 @@ describe("SMD (denoising score matching)", () => {
           for (let i = 0; i < b.length; i++) expect(a[i]).toBeCloseTo(b[i], 11);
         });
       }
-    } finally {
-      setDefaultBackend(cpuBackend);
-    }
+    });
   });
 
   it("falls back to autodiff for a score model without a closed form", () => {

@@ -35,3 +35,14 @@ export function setDefaultBackend(b: Backend): void {
 export function defaultBackend(): Backend {
   return engineState.backend;
 }
+
+/** Runs `fn` with `backend` as the default (tensors, layers and models made inside live there), then restores the previous one. */
+export function withDefaultBackend<T>(backend: Backend, fn: () => T): T {
+  const prev = engineState.backend;
+  engineState.backend = backend;
+  try {
+    return fn();
+  } finally {
+    engineState.backend = prev;
+  }
+}

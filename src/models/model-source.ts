@@ -1,5 +1,5 @@
 import type { Backend } from "../engine/backend.js";
-import { defaultBackend, setDefaultBackend } from "../engine/context.js";
+import { withDefaultBackend } from "../engine/context.js";
 import type { Model } from "./model.js";
 
 /**
@@ -17,12 +17,5 @@ export function recordModelSource(model: object, load: () => Model): void {
 /** `model` read again from its file with its tensors on `backend`, or null when it did not come from a file. */
 export function reloadModelOn(model: object, backend: Backend): Model | null {
   const load = sources.get(model);
-  if (!load) return null;
-  const prev = defaultBackend();
-  setDefaultBackend(backend);
-  try {
-    return load();
-  } finally {
-    setDefaultBackend(prev);
-  }
+  return load ? withDefaultBackend(backend, load) : null;
 }

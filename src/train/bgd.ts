@@ -69,6 +69,8 @@ export class BGD extends SGD {
   private aveGradSize = 0;
   private aveGradMult = 0;
   private newWeight = 1;
+  /** What the cost sees at every point of a search (deterministic costs ignore the noise stream). */
+  private readonly searchCtx: StepContext;
 
   constructor(opts: BgdOptions) {
     super({ ...opts, learningRate: 0, seed: opts.seed ?? [2012, 10, 16] });
@@ -85,6 +87,7 @@ export class BGD extends SGD {
       throw new ConfigError(`BGD: init_alpha must be increasing step sizes, got [${init.join(", ")}]`);
     }
     this.initAlpha = [...init];
+    this.searchCtx = { rng: this.stepRng, training: true };
   }
 
   /** BGD has no learning rate: an extension or callback that sets one has nothing to act on. */
@@ -107,8 +110,12 @@ export class BGD extends SGD {
     }
     this.cached = this.params.map((p) => Tensor.zeros(p.shape, p.backend));
     this.direction = this.params.map((p) => Tensor.zeros(p.shape, p.backend));
-    // No learning rate to show: name and shape only.
-    return lines.map((l) => l.replace(/: [^:]*$/, ""));
+    return lines;
+  }
+
+  /** No learning rate to show: name and shape only. */
+  protected override summaryLine(name: string, p: Tensor): string {
+    return `\t${name} [${p.shape.join("x")}]`;
   }
 
   protected override trainOnBatch(sel: BatchSelection): void {
@@ -165,8 +172,7 @@ export class BGD extends SGD {
 
   /** The batch cost at the current parameters. */
   private objective(batch: Batch): number {
-    const ctx: StepContext = { rng: this.stepRng, training: true };
-    return runInStepScope(this.params[0].backend, () => noGrad(() => this.cost.expr(this.model, batch, ctx).item()));
+    return runInStepScope(this.params[0].backend, () => noGrad(() => this.cost.expr(this.model, batch, this.searchCtx).item()));
   }
 
   /** Parameters = the search's start - alpha * lr_scale * direction, then the model's constraints. */
@@ -190,12 +196,11 @@ export class BGD extends SGD {
     let alphas = [...this.initAlpha];
     // The scale of the stored direction: 0 forgets it (steepest descent on this batch's first search).
     let norm = this.resetConjugate ? 0 : 1;
-    const ctx: StepContext = { rng: this.stepRng, training: true };
     for (let iter = 0; iter < this.updatesPerBatch; iter++) {
       noGrad(() => this.params.forEach((p, i) => this.cached[i].assign(p)));
       const old = this.conjugate ? noGrad(() => this.direction.map((d) => d.mul(norm).detach())) : null;
       runInStepScope(this.params[0].backend, () => {
-        const g = gradients(this.cost.expr(this.model, batch, ctx), this.params);
+        const g = gradients(this.cost.expr(this.model, batch, this.searchCtx), this.params);
         noGrad(() => this.direction.forEach((d, i) => d.assign(g[i])));
       });
       if (old) {

@@ -147,7 +147,12 @@ export class SGD implements TrainingAlgorithm {
       this.checkData(ds, name ? `monitoring dataset '${name}'` : "the monitoring dataset");
       this.monitorPlan(ds, name);
     }
-    return this.params.map((p, i) => `\t${names[i]} [${p.shape.join("x")}]: ${formatLr(this.lr * this.scales[i])}`);
+    return this.params.map((p, i) => this.summaryLine(names[i], p, this.scales[i]));
+  }
+
+  /** One line of the parameter summary: name, shape and the learning rate it gets. */
+  protected summaryLine(name: string, p: Tensor, scale: number): string {
+    return `\t${name} [${p.shape.join("x")}]: ${formatLr(this.lr * scale)}`;
   }
 
   private checkData(ds: DenseDesignMatrix, what: string): void {

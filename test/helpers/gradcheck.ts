@@ -1,16 +1,10 @@
 import { expect } from "vitest";
-import { checkGradients, defaultBackend, float64Backend, setDefaultBackend, type Tensor } from "../../src/engine/index.js";
+import { checkGradients, float64Backend, withDefaultBackend, type Tensor } from "../../src/engine/index.js";
 import { Rng } from "../../src/util/rng.js";
 
 /** Runs `fn` with float64 as the default backend, so layers and models built inside hold float64 parameters. */
 export function onFloat64<T>(fn: () => T): T {
-  const prev = defaultBackend();
-  setDefaultBackend(float64Backend);
-  try {
-    return fn();
-  } finally {
-    setDefaultBackend(prev);
-  }
+  return withDefaultBackend(float64Backend, fn);
 }
 
 /** Something with swappable parameters: a Layer or an MLP. */
